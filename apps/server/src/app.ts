@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.ts';
+import { registerHealthRoutes } from './modules/health/health.routes.ts';
+import type { Db } from './platform/db/database.ts';
+import { AppError, errorTypeForStatus } from './platform/errors.ts';
+import type { Logger } from './platform/logger.ts';
+import { createMetrics, type Metrics } from './platform/metrics.ts';
+import type { JobQueue } from './platform/queue.ts';
+
+export interface AppDependencies {
+  db: Db;
+  queue: JobQueue;
+  logger: Logger;
+  redis?: Redis | null;
+  metrics?: Metrics;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDependencies & { metrics: Metrics };
+    config: Config;
+  }
+}
+
+export type NexusApp = FastifyInstance<
+  Server,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Builds the HTTP application. Never listens: main.ts does, tests use app.inject. */
+export async function buildApp(config: Config, deps: AppDependencies): Promise<NexusApp> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+    },
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  const metrics = deps.metrics ?? createMetrics();
+  app.decorate('deps', { ...deps, metrics });
+  app.decorate('config', config);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequestDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    let status: number;
+    let body: { code: string; message: string; details?: unknown };
+    if (error instanceof AppError) {
+      status = error.statusCode;
+      body = {
+        code: error.code,
+        message: error.message,
+        ...(error.details === undefined ? {} : { details: error.details }),
+      };
+      if (error.headers) reply.headers(error.headers);
+    } else if (hasZodFastifySchemaValidationErrors(error)) {
+      status = 400;
+      const issues = error.validation.map((issue) => ({
+        path: `${error.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}`,
+        message: issue.message,
+      }));
+      body = {
+        code: 'bad_request:validation',
+        message: `Invalid request: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+        details: issues,
+      };
+    } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      status = error.statusCode;
+      body = {
+        code: `${errorTypeForStatus(status)}:${(error.code ?? 'request').toLowerCase()}`,
+        message: error.message,
+      };
+    } else {
+      status = 500;
+      body = { code: 'internal', message: `Internal server error (request id ${request.id}).` };
+    }
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: body.code, status }, 'request rejected');
+    metrics.httpErrors.inc({ code: body.code });
+    return reply.status(status).send({ error: body });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    metrics.httpErrors.inc({ code: 'not_found:route' });
+    return reply.status(404).send({
+      error: {
+        code: 'not_found:route',
+        message: `No route ${request.method} ${request.url.split('?')[0]}`,
+      },
+    });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Nexus API',
+        version: '1',
+        description: 'Enterprise AI hub: grounded answers over company documents, assistant and notebooks.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Access token or API key' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  await app.register(registerHealthRoutes);
+
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type('text/html; charset=utf-8');
+    return LANDING_PAGE;
+  });
+
+  return app;
+}
+
+const LANDING_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Nexus</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1f2937}
+@media (prefers-color-scheme:dark){body{background:#111827;color:#e5e7eb}a{color:#93c5fd}}</style></head>
+<body><h1>Nexus is running</h1>
+<p>The API is up. The web app arrives with its own release; until then:</p>
+<ul><li><a href="/docs">API reference (Swagger UI)</a></li><li><a href="/readyz">Readiness</a></li>
+<li><a href="/openapi.json">OpenAPI document</a></li><li><a href="/metrics">Metrics</a></li></ul></body></html>`;

@@ -1,0 +1,123 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Parsed once at start-up, frozen, passed down.
+ * Every variable is documented in README.md ("Configuration").
+ */
+
+const booleanFromString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^postgres(ql)?:\/\/.+/.test(value), 'must be a postgres:// or postgresql:// URL');
+
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  NEXUS_DATA_DIR: z.string().trim().min(1).default('./data'),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,47}$/, 'must be a lower-case SQL identifier')
+    .default('public'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine((value) => /^rediss?:\/\/.+/.test(value), 'must be a redis:// or rediss:// URL')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NEXUS_DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
+  NEXUS_DEMO_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  NEXUS_SERVE_WORKER: booleanFromString.default(true),
+  NEXUS_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  NEXUS_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(50 * 1024 * 1024),
+});
+
+export type DatabaseConfig =
+  | { kind: 'embedded'; dataDir: string }
+  | { kind: 'postgres'; url: string; schema: string; poolMax: number };
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly redisUrl: string | undefined;
+  readonly logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  /** Load demo data on first start: `auto` means only for the embedded database. */
+  readonly demo: 'auto' | 'on' | 'off';
+  readonly demoPassword: string | undefined;
+  /** Whether `nexus serve` also runs the job worker (embedded mode always does). */
+  readonly serveWorker: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses configuration from an environment map (process.env by default). Throws ConfigError. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  // Treat empty strings as unset, as shells and .env files often leave them empty.
+  const cleaned = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = environmentSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const given = cleaned[name];
+        const shown = given === undefined || /PASSWORD|SECRET|KEY/.test(name) ? '' : ` (got "${given}")`;
+        return `${name}: ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(env.NEXUS_DATA_DIR);
+  const database: DatabaseConfig = env.DATABASE_URL
+    ? { kind: 'postgres', url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA, poolMax: env.DATABASE_POOL_MAX }
+    : { kind: 'embedded', dataDir };
+  return Object.freeze({
+    port: env.PORT,
+    host: env.HOST,
+    dataDir,
+    database,
+    redisUrl: env.REDIS_URL,
+    logLevel: env.LOG_LEVEL,
+    demo: env.NEXUS_DEMO,
+    demoPassword: env.NEXUS_DEMO_PASSWORD,
+    serveWorker: database.kind === 'embedded' ? true : env.NEXUS_SERVE_WORKER,
+    shutdownTimeoutMs: env.NEXUS_SHUTDOWN_TIMEOUT_MS,
+    bodyLimitBytes: env.NEXUS_BODY_LIMIT_BYTES,
+  });
+}
+
+/** Whether demo data should be loaded on first start. */
+export function shouldLoadDemo(config: Config): boolean {
+  return config.demo === 'on' || (config.demo === 'auto' && config.database.kind === 'embedded');
+}
+
+/** A URL with any password replaced, safe to log. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}

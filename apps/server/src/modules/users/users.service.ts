@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import type { Executor } from '../../platform/db/database.ts';
+import type { Role } from '../../platform/db/schema.ts';
+import { AppError } from '../../platform/errors.ts';
+import { insertAuditEvent } from '../audit/audit.repository.ts';
+import { resolveDepartment } from '../tenancy/tenancy.service.ts';
+import { hashPassword, MIN_PASSWORD_LENGTH } from './password.ts';
+import {
+  findUserByEmail,
+  insertUser,
+  type UserRow,
+  updateUserRole,
+  upsertPasswordHash,
+} from './users.repository.ts';
+
+export const ROLES = ['super_admin', 'content_manager', 'user'] as const satisfies readonly Role[];
+export const roleSchema = z.enum(ROLES);
+
+const emailSchema = z.email();
+
+export interface CreateUserInput {
+  tenantId: string;
+  email: string;
+  password?: string;
+  role: Role;
+  /** `REGION/DEPT`, e.g. `UK/HR`; omitted for users without a department. */
+  department?: string;
+  displayName?: string;
+  actorUserId?: string | null;
+}
+
+export async function createUser(executor: Executor, input: CreateUserInput): Promise<UserRow> {
+  const email = input.email.trim();
+  if (!emailSchema.safeParse(email).success) {
+    throw new AppError('bad_request:email', `"${input.email}" is not a valid email address.`);
+  }
+  if (input.password !== undefined && input.password.length < MIN_PASSWORD_LENGTH) {
+    throw new AppError(
+      'bad_request:password',
+      `Passwords must be at least ${MIN_PASSWORD_LENGTH} characters long.`,
+    );
+  }
+  if (await findUserByEmail(executor, input.tenantId, email)) {
+    throw new AppError('conflict:user', `A user with email ${email} already exists in this tenant.`);
+  }
+  const department = input.department
+    ? await resolveDepartment(executor, input.tenantId, input.department)
+    : null;
+  const user = await insertUser(executor, {
+    tenantId: input.tenantId,
+    email,
+    displayName: input.displayName ?? email.split('@')[0]!,
+    role: input.role,
+    departmentId: department?.id ?? null,
+  });
+  if (input.password !== undefined) {
+    await upsertPasswordHash(executor, {
+      tenantId: input.tenantId,
+      userId: user.id,
+      hash: await hashPassword(input.password),
+    });
+  }
+  await insertAuditEvent(executor, {
+    tenantId: input.tenantId,
+    actorUserId: input.actorUserId ?? null,
+    action: 'user.created',
+    targetType: 'user',
+    targetId: user.id,
+    after: { email, role: input.role, department: input.department ?? null },
+  });
+  return user;
+}
+
+export async function setUserRole(
+  executor: Executor,
+  input: { tenantId: string; email: string; role: Role; actorUserId?: string | null },
+): Promise<{ user: UserRow; previousRole: Role }> {
+  const user = await findUserByEmail(executor, input.tenantId, input.email);
+  if (!user) throw new AppError('not_found:user', `No user with email ${input.email} in this tenant.`);
+  await updateUserRole(executor, input.tenantId, user.id, input.role);
+  await insertAuditEvent(executor, {
+    tenantId: input.tenantId,
+    actorUserId: input.actorUserId ?? null,
+    action: 'user.role_changed',
+    targetType: 'user',
+    targetId: user.id,
+    before: { role: user.role },
+    after: { role: input.role },
+  });
+  return { user: { ...user, role: input.role }, previousRole: user.role };
+}

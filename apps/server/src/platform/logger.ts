@@ -1,0 +1,42 @@
+import pino, { type LoggerOptions } from 'pino';
+import type { Config } from '../config.ts';
+
+/**
+ * Paths never written to logs: credentials in headers and bodies. Customer content
+ * (document text, prompts) is simply never logged at info level.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'password',
+  'token',
+  'access_token',
+  'refresh_token',
+  'api_key',
+  'secret',
+  '*.password',
+  '*.token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.api_key',
+  '*.secret',
+  '*.client_secret',
+  '*.totp',
+];
+
+export function loggerOptions(config: Pick<Config, 'logLevel'>): LoggerOptions {
+  return {
+    level: config.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    base: { service: 'nexus' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream) {
+  return pino(loggerOptions(config), destination);
+}
+
+export type Logger = pino.Logger;

@@ -1,0 +1,232 @@
+import { CompiledQuery } from 'kysely';
+import PgBoss from 'pg-boss';
+import type { z } from 'zod';
+import type { Db, Executor } from './db/database.ts';
+import type { Logger } from './logger.ts';
+
+/**
+ * Background jobs on pg-boss (a Postgres-backed queue), on both PGlite and server
+ * Postgres. A job definition names its queue, versions its payload with a zod schema
+ * checked at run time (queued payloads are never trusted), and retries with
+ * exponential backoff. Handlers must be idempotent: a retried job runs again whole.
+ */
+
+export interface JobContext {
+  jobId: string;
+  /** 1 for the first run, 2 for the first retry, … */
+  attempt: number;
+  log: Logger;
+  db: Db;
+}
+
+export interface JobDefinition<TPayload = unknown> {
+  /** Queue name: letters, digits, hyphens. */
+  name: string;
+  /** Payload version; bump it (and accept or reject older envelopes) when the schema changes. */
+  version: number;
+  payload: z.ZodType<TPayload>;
+  /** Total runs including the first (default 3). */
+  attempts?: number;
+  /** Delay before the first retry; doubled for each further retry (default 5 s). */
+  retryDelaySeconds?: number;
+  /** A run taking longer than this is failed (and retried). Default 15 min. */
+  timeoutSeconds?: number;
+  /** Optional cron schedule (UTC) with the payload sent on each tick. */
+  schedule?: { cron: string; payload: TPayload };
+  handler: (payload: TPayload, context: JobContext) => Promise<void>;
+}
+
+/** A definition of any payload type, for registries of mixed jobs. */
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds jobs of different payload types.
+export type AnyJobDefinition = JobDefinition<any>;
+
+export function defineJob<TPayload>(definition: JobDefinition<TPayload>): JobDefinition<TPayload> {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(definition.name)) {
+    throw new Error(`Job name "${definition.name}" must be lower-case letters, digits and hyphens`);
+  }
+  return definition;
+}
+
+/** The stored job data: the payload wrapped with the version it was written with. */
+interface Envelope {
+  v: number;
+  payload: unknown;
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface JobInfo {
+  id: string;
+  name: string;
+  status: JobStatus;
+  attempt: number;
+  error?: string;
+  output?: unknown;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+export interface JobQueueOptions {
+  /** Run handlers in this process (a worker); otherwise only send. */
+  isWorker: boolean;
+  /** How often an idle worker polls each queue (default 2 s; pg-boss minimum 0.5 s). */
+  pollingIntervalSeconds?: number;
+}
+
+const STATE_TO_STATUS: Record<string, JobStatus> = {
+  created: 'queued',
+  retry: 'queued',
+  active: 'running',
+  completed: 'succeeded',
+  cancelled: 'failed',
+  failed: 'failed',
+};
+
+export class JobQueue {
+  private readonly boss: PgBoss;
+  private readonly definitions = new Map<string, AnyJobDefinition>();
+  private isStarted = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    definitions: AnyJobDefinition[],
+    private readonly options: JobQueueOptions,
+  ) {
+    for (const definition of definitions) this.definitions.set(definition.name, definition);
+    this.boss = new PgBoss({
+      db: { executeSql: (text, values) => db.executeSql(text, values ?? []) },
+      schema: db.schema === 'public' ? 'pgboss' : `${db.schema}_pgboss`,
+      supervise: options.isWorker,
+      schedule: options.isWorker,
+      migrate: true,
+    });
+    this.boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
+  }
+
+  get isRunning(): boolean {
+    return this.isStarted;
+  }
+
+  /** Creates the queue tables and queues; in a worker, starts handlers and cron schedules. */
+  async start(): Promise<void> {
+    await this.boss.start();
+    for (const definition of this.definitions.values()) {
+      const attempts = definition.attempts ?? 3;
+      await this.boss.createQueue(definition.name, {
+        name: definition.name,
+        retryLimit: Math.max(0, attempts - 1),
+        retryDelay: definition.retryDelaySeconds ?? 5,
+        retryBackoff: true,
+        expireInSeconds: definition.timeoutSeconds ?? 15 * 60,
+      });
+    }
+    if (this.options.isWorker) {
+      for (const definition of this.definitions.values()) {
+        await this.boss.work<Envelope>(
+          definition.name,
+          {
+            batchSize: 1,
+            pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 2,
+            includeMetadata: true,
+          },
+          async ([job]) => {
+            if (job) await this.runJob(definition, job);
+          },
+        );
+        if (definition.schedule) {
+          await this.boss.schedule(
+            definition.name,
+            definition.schedule.cron,
+            this.envelope(definition, definition.schedule.payload),
+            {
+              tz: 'UTC',
+            },
+          );
+        }
+      }
+    }
+    this.isStarted = true;
+  }
+
+  private envelope<T>(definition: JobDefinition<T>, payload: T): Envelope {
+    return { v: definition.version, payload: definition.payload.parse(payload) };
+  }
+
+  private async runJob(definition: AnyJobDefinition, job: PgBoss.JobWithMetadata<Envelope>): Promise<void> {
+    const log = this.logger.child({ jobId: job.id, job: definition.name, attempt: job.retryCount + 1 });
+    const data = job.data as Partial<Envelope> | undefined;
+    if (data?.v !== definition.version) {
+      throw new Error(
+        `Job payload version ${String(data?.v)} is not handled (expected ${definition.version})`,
+      );
+    }
+    const parsed = definition.payload.safeParse(data.payload);
+    if (!parsed.success) throw new Error(`Job payload is invalid: ${parsed.error.message}`);
+    const started = Date.now();
+    log.info('job started');
+    try {
+      await definition.handler(parsed.data, { jobId: job.id, attempt: job.retryCount + 1, log, db: this.db });
+      log.info({ durationMs: Date.now() - started }, 'job succeeded');
+    } catch (error) {
+      log.warn({ err: error, durationMs: Date.now() - started }, 'job failed');
+      throw error;
+    }
+  }
+
+  /**
+   * Queues a job. Pass `executor` (an open transaction) to enqueue atomically with
+   * other writes: the job exists only if the transaction commits.
+   */
+  async send<T>(
+    definition: JobDefinition<T>,
+    payload: T,
+    options: { executor?: Executor; startAfterSeconds?: number; singletonKey?: string } = {},
+  ): Promise<string> {
+    if (!this.definitions.has(definition.name)) throw new Error(`Job ${definition.name} is not registered`);
+    const sendOptions: PgBoss.SendOptions = {};
+    if (options.startAfterSeconds !== undefined) sendOptions.startAfter = options.startAfterSeconds;
+    if (options.singletonKey !== undefined) sendOptions.singletonKey = options.singletonKey;
+    const executor = options.executor;
+    if (executor) {
+      sendOptions.db = {
+        executeSql: async (text, values) => {
+          const result = await executor.executeQuery(CompiledQuery.raw(text, values ?? []));
+          return { rows: result.rows as unknown[] };
+        },
+      };
+    }
+    const id = await this.boss.send(
+      definition.name,
+      this.envelope(definition, payload) as object,
+      sendOptions,
+    );
+    if (!id) throw new Error(`Job ${definition.name} was not queued (a singleton is already queued)`);
+    return id;
+  }
+
+  async findJob(name: string, id: string): Promise<JobInfo | null> {
+    if (!this.definitions.has(name)) return null;
+    const job = await this.boss.getJobById(name, id, { includeArchive: true });
+    if (!job) return null;
+    const output = job.output as { message?: string } | null | undefined;
+    const status = STATE_TO_STATUS[job.state] ?? 'queued';
+    return {
+      id: job.id,
+      name: job.name,
+      status,
+      attempt: job.retryCount + 1,
+      ...(status === 'failed' && output?.message ? { error: output.message } : {}),
+      ...(status === 'succeeded' && output ? { output } : {}),
+      createdAt: job.createdOn,
+      completedAt: job.completedOn,
+    };
+  }
+
+  /** Stops polling, waits for running handlers (up to timeoutMs), then stops. */
+  async stop(timeoutMs = 15_000): Promise<void> {
+    if (!this.isStarted) return;
+    this.isStarted = false;
+    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: false });
+  }
+}

@@ -1,0 +1,46 @@
+import type { Redis } from 'ioredis';
+import { buildApp, type NexusApp } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { JOB_DEFINITIONS } from '../../src/jobs.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { JobQueue } from '../../src/platform/queue.ts';
+import { type Backend, createTestDatabase, type TestDatabase } from './databases.ts';
+
+export const silentLogger = createLogger({ logLevel: 'silent' });
+
+export function testConfig(environment: Record<string, string> = {}): Config {
+  return loadConfig({ LOG_LEVEL: 'silent', ...environment });
+}
+
+export interface TestApp {
+  app: NexusApp;
+  database: TestDatabase;
+  queue: JobQueue;
+  close(): Promise<void>;
+}
+
+/** The real app on a fresh migrated database, with the job queue started (not working). */
+export async function createTestApp(
+  backend: Backend,
+  options: { redis?: Redis | null } = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase(backend);
+  const queue = new JobQueue(database.db, silentLogger, JOB_DEFINITIONS, { isWorker: false });
+  await queue.start();
+  const app = await buildApp(testConfig(), {
+    db: database.db,
+    queue,
+    logger: silentLogger,
+    redis: options.redis ?? null,
+  });
+  return {
+    app,
+    database,
+    queue,
+    async close() {
+      await app.close();
+      await queue.stop(1_000);
+      await database.cleanup();
+    },
+  };
+}
