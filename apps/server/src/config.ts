@@ -43,7 +43,11 @@ const environmentSchema = z.object({
 });
 
 export type DatabaseConfig =
-  | { kind: 'embedded'; dataDir: string }
+  | {
+      kind: 'embedded';
+      dataDir: string /** Start from this dumped data directory (PGlite dumpDataDir). */;
+      snapshot?: Blob;
+    }
   | { kind: 'postgres'; url: string; schema: string; poolMax: number };
 
 export interface Config {

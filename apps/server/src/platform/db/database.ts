@@ -26,6 +26,8 @@ export interface Db {
   /** Schema holding Nexus tables (search_path head); pg-boss uses its own next to it. */
   readonly schema: string;
   readonly kysely: Kysely<Database>;
+  /** A copy of the whole embedded database, to open another from (embedded only). */
+  snapshot?(): Promise<Blob>;
   /** Runs fn in one transaction; pass the trx down to every repository call inside. */
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /** Raw SQL. Without values, several statements may be sent at once. */
@@ -38,10 +40,10 @@ const OID_NUMERIC = 1700;
 
 /** Opens the configured database. Embedded mode keeps its files in `<dataDir>/pg` (or memory://). */
 export async function openDatabase(config: DatabaseConfig): Promise<Db> {
-  return config.kind === 'embedded' ? openEmbedded(config.dataDir) : openPostgres(config);
+  return config.kind === 'embedded' ? openEmbedded(config.dataDir, config.snapshot) : openPostgres(config);
 }
 
-async function openEmbedded(dataDir: string): Promise<Db> {
+async function openEmbedded(dataDir: string, snapshot?: Blob): Promise<Db> {
   const isMemory = dataDir.startsWith('memory://');
   const directory = isMemory ? dataDir : path.join(dataDir, 'pg');
   if (!isMemory) await mkdir(directory, { recursive: true });
@@ -49,6 +51,7 @@ async function openEmbedded(dataDir: string): Promise<Db> {
     dataDir: directory,
     extensions: { vector, pg_textsearch },
     parsers: { [OID_NUMERIC]: (value: string) => Number.parseFloat(value) },
+    ...(snapshot ? { loadDataDir: snapshot } : {}),
   });
   const gate = new ConnectionGate();
   const kysely = new Kysely<Database>({ dialect: new PgliteDialect(pglite, gate) });
@@ -59,6 +62,14 @@ async function openEmbedded(dataDir: string): Promise<Db> {
     schema: 'public',
     kysely,
     transaction: (fn) => gate.track(() => kysely.transaction().execute(fn)),
+    async snapshot() {
+      const release = await gate.acquire();
+      try {
+        return await pglite.dumpDataDir('none');
+      } finally {
+        release();
+      }
+    },
     async executeSql(sql, values = []) {
       const release = await gate.acquire();
       try {

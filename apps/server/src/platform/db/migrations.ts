@@ -57,9 +57,10 @@ const ENSURE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
  */
 export async function migrate(db: Db, files?: MigrationFile[]): Promise<string[]> {
   const migrationFiles = files ?? (await readMigrationFiles());
-  if (db.schema !== 'public') await db.executeSql(`CREATE SCHEMA IF NOT EXISTS "${db.schema}"`);
   return db.transaction(async (trx) => {
-    await sql`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.nexus_migrations'))`.execute(trx);
+    // One migrator per schema at a time, across processes; the lock ends with the transaction.
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${`nexus_migrations:${db.schema}`}))`.execute(trx);
+    if (db.schema !== 'public') await sql.raw(`CREATE SCHEMA IF NOT EXISTS "${db.schema}"`).execute(trx);
     await sql.raw(ENSURE_TABLE).execute(trx);
     const applied = await trx
       .selectFrom('schema_migrations')

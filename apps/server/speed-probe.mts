@@ -1,0 +1,24 @@
+import { PGlite } from '@electric-sql/pglite';
+import { pg_textsearch } from '@electric-sql/pglite-pg_textsearch';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { openDatabase } from '/work/main/apps/server/src/platform/db/database.ts';
+import { migrate } from '/work/main/apps/server/src/platform/db/migrations.ts';
+
+let t = performance.now();
+const db = await openDatabase({ kind: 'embedded', dataDir: 'memory://' });
+console.log('open', performance.now() - t);
+t = performance.now();
+await migrate(db);
+console.log('migrate', performance.now() - t);
+t = performance.now();
+const p = await PGlite.create({ extensions: { vector, pg_textsearch } });
+await p.exec('create extension vector; create extension pg_textsearch;');
+console.log('plain open', performance.now() - t);
+t = performance.now();
+const dump = await p.dumpDataDir('none');
+console.log('dump', performance.now() - t, dump.size);
+t = performance.now();
+const q = await PGlite.create({ loadDataDir: dump, extensions: { vector, pg_textsearch } });
+await q.query('select 1');
+console.log('load', performance.now() - t);
+t = performance.now();
