@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -17,12 +18,23 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.ts';
+import {
+  registerApiKeyIntrospectionRoute,
+  registerApiKeyRoutes,
+} from './modules/api-keys/api-keys.routes.ts';
+import { registerAuditRoutes } from './modules/audit/audit.routes.ts';
+import { installAccessControl, type RouteAccess } from './modules/auth/access.ts';
+import { registerAuthRoutes } from './modules/auth/auth.routes.ts';
+import type { ServerKeys } from './modules/auth/server-keys.ts';
 import { registerHealthRoutes } from './modules/health/health.routes.ts';
+import { registerTenancyRoutes } from './modules/tenancy/tenancy.routes.ts';
+import { registerUserRoutes } from './modules/users/users.routes.ts';
 import type { Db } from './platform/db/database.ts';
 import { AppError, errorTypeForStatus } from './platform/errors.ts';
 import type { Logger } from './platform/logger.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
 import type { JobQueue } from './platform/queue.ts';
+import type { RateLimiter } from './platform/rate-limit.ts';
 
 export interface AppDependencies {
   db: Db;
@@ -30,12 +42,18 @@ export interface AppDependencies {
   logger: Logger;
   redis?: Redis | null;
   metrics?: Metrics;
+  keys: ServerKeys;
+  rateLimiter: RateLimiter;
+  /** Single sign-on, when configured. */
+  sso?: { providerName: string } | null;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     deps: AppDependencies & { metrics: Metrics };
     config: Config;
+    /** Every route with its declared access rule. */
+    routeTable: RouteAccess[];
   }
 }
 
@@ -72,6 +90,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  await app.register(cookie);
+  app.decorate(
+    'routeTable',
+    installAccessControl(app, { db: deps.db, keys: deps.keys, rateLimiter: deps.rateLimiter, config }),
+  );
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequestDuration.observe(
       {
@@ -97,7 +120,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
     } else if (hasZodFastifySchemaValidationErrors(error)) {
       status = 400;
       const issues = error.validation.map((issue) => ({
-        path: `${error.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}`,
+        path: [error.validationContext ?? 'body', ...issue.instancePath.split('/').filter(Boolean)].join('.'),
         message: issue.message,
       }));
       body = {
@@ -144,20 +167,29 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
           bearer: { type: 'http', scheme: 'bearer', description: 'Access token or API key' },
         },
       },
+      security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
 
   await app.register(registerHealthRoutes);
+  await app.register(registerAuthRoutes);
+  await app.register(registerUserRoutes);
+  await app.register(registerTenancyRoutes);
+  await app.register(registerApiKeyRoutes);
+  await app.register(registerApiKeyIntrospectionRoute);
+  await app.register(registerAuditRoutes);
 
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
     reply.type('text/html; charset=utf-8');
     return LANDING_PAGE;
   });

@@ -35,6 +35,21 @@ const environmentSchema = z.object({
   NEXUS_DEMO_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   NEXUS_SERVE_WORKER: booleanFromString.default(true),
   NEXUS_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  NEXUS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  NEXUS_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  NEXUS_REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(90 * 86_400)
+    .default(7 * 86_400),
+  NEXUS_PASSWORD_LOGIN: booleanFromString.default(true),
+  NEXUS_ADMIN_TOTP: z.enum(['optional', 'required']).default('optional'),
+  NEXUS_COOKIE_SECURE: booleanFromString.default(true),
+  NEXUS_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  NEXUS_LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  NEXUS_RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  NEXUS_RATE_LIMIT_API_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   NEXUS_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -64,6 +79,21 @@ export interface Config {
   readonly serveWorker: boolean;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
+  readonly auth: AuthConfig;
+  readonly rateLimits: { userPerMinute: number; apiKeyPerMinute: number };
+}
+
+export interface AuthConfig {
+  /** Signs tokens and encrypts TOTP secrets; generated and kept in the database when unset. */
+  secret: string | undefined;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  isPasswordLoginEnabled: boolean;
+  /** `required`: super_admin and content_manager must use TOTP. */
+  adminTotp: 'optional' | 'required';
+  isCookieSecure: boolean;
+  loginMaxFailures: number;
+  loginLockoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +137,20 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     serveWorker: database.kind === 'embedded' ? true : env.NEXUS_SERVE_WORKER,
     shutdownTimeoutMs: env.NEXUS_SHUTDOWN_TIMEOUT_MS,
     bodyLimitBytes: env.NEXUS_BODY_LIMIT_BYTES,
+    auth: Object.freeze({
+      secret: env.NEXUS_SECRET,
+      accessTokenTtlSeconds: env.NEXUS_ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: env.NEXUS_REFRESH_TOKEN_TTL_SECONDS,
+      isPasswordLoginEnabled: env.NEXUS_PASSWORD_LOGIN,
+      adminTotp: env.NEXUS_ADMIN_TOTP,
+      isCookieSecure: env.NEXUS_COOKIE_SECURE,
+      loginMaxFailures: env.NEXUS_LOGIN_MAX_FAILURES,
+      loginLockoutSeconds: env.NEXUS_LOGIN_LOCKOUT_SECONDS,
+    }),
+    rateLimits: Object.freeze({
+      userPerMinute: env.NEXUS_RATE_LIMIT_USER_PER_MINUTE,
+      apiKeyPerMinute: env.NEXUS_RATE_LIMIT_API_KEY_PER_MINUTE,
+    }),
   });
 }
 

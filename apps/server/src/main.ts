@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig, shouldLoadDemo } from './config.ts';
+import { createApiKey } from './modules/api-keys/api-keys.service.ts';
 import { DEMO_TENANT, type SeededDemo, seedDemo } from './modules/demo/demo.service.ts';
 import {
   createTenantInTransaction,
@@ -34,6 +35,8 @@ Commands:
                                 Create a user; --password - reads it from standard input
   user set-role --email E --role R [--tenant SLUG]
                                 Change a user's role
+  apikey create --name N [--tenant SLUG] [--rate-limit PER_MINUTE]
+                                Create an API key; the key is printed once, on the last line
   help                          Show this text
 
 Roles: ${ROLES.join(', ')}. --tenant defaults to "${DEMO_TENANT.slug}".
@@ -89,7 +92,14 @@ async function serve(config: Config, logger: Logger): Promise<void> {
       const seeded = await seedDemo(runtime.db, config.demoPassword ? { password: config.demoPassword } : {});
       if (seeded) printDemoCredentials(seeded);
     }
-    app = await buildApp(config, { db: runtime.db, queue: runtime.queue!, redis: runtime.redis, logger });
+    app = await buildApp(config, {
+      db: runtime.db,
+      queue: runtime.queue!,
+      redis: runtime.redis,
+      logger,
+      keys: runtime.keys,
+      rateLimiter: runtime.rateLimiter,
+    });
     const address = await app.listen({ port: config.port, host: config.host });
     await runtime.lock?.update({ url: address });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -259,6 +269,34 @@ export async function runCommand(argv: string[], config: Config, logger: Logger)
         return;
       }
       throw new UsageError(`Unknown user command "${subcommand ?? ''}"`);
+    }
+    case 'apikey': {
+      if (subcommand !== 'create') throw new UsageError(`Unknown apikey command "${subcommand ?? ''}"`);
+      const flags = parseFlags(rest, {
+        name: { type: 'string' },
+        tenant: { type: 'string' },
+        'rate-limit': { type: 'string' },
+      });
+      const name = requireFlag(flags, 'name');
+      const rateLimitText = flags['rate-limit'];
+      let rateLimit: number | null = null;
+      if (typeof rateLimitText === 'string') {
+        rateLimit = Number(rateLimitText);
+        if (!Number.isInteger(rateLimit) || rateLimit < 1)
+          throw new UsageError('--rate-limit must be a whole number ≥ 1');
+      }
+      const tenantSlug = typeof flags.tenant === 'string' ? flags.tenant : DEMO_TENANT.slug;
+      const created = await withDatabase(config, logger, 'apikey create', (runtime) =>
+        runtime.db.transaction(async (trx) => {
+          const tenant = await requireTenant(trx, tenantSlug);
+          return createApiKey(trx, { tenantId: tenant.id, name, rateLimitPerMinute: rateLimit });
+        }),
+      );
+      console.log(
+        `Created API key "${created.apiKey.name}" (prefix ${created.apiKey.prefix}) in tenant ${tenantSlug}. Store it now; it is not shown again:`,
+      );
+      console.log(created.key);
+      return;
     }
     case 'help':
     case '--help':

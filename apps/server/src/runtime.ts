@@ -1,11 +1,13 @@
 import { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import { JOB_DEFINITIONS } from './jobs.ts';
+import { loadServerKeys, type ServerKeys } from './modules/auth/server-keys.ts';
 import { type DataDirectoryLock, lockDataDirectory } from './platform/data-directory-lock.ts';
 import { type Db, openDatabase } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrations.ts';
 import type { Logger } from './platform/logger.ts';
 import { JobQueue } from './platform/queue.ts';
+import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './platform/rate-limit.ts';
 
 /** What a process has open: the database (migrated), optionally the job queue and Redis. */
 export interface Runtime {
@@ -13,6 +15,9 @@ export interface Runtime {
   queue: JobQueue | null;
   redis: Redis | null;
   lock: DataDirectoryLock | null;
+  keys: ServerKeys;
+  /** Shared through Redis when REDIS_URL is set (falling back to in-process if it fails). */
+  rateLimiter: RateLimiter;
   close(): Promise<void>;
 }
 
@@ -52,6 +57,7 @@ export async function openRuntime(config: Config, logger: Logger, options: Runti
     opened.push(() => db.close());
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
+    const keys = await loadServerKeys(db, config.auth.secret);
 
     let queue: JobQueue | null = null;
     if (options.queue) {
@@ -75,7 +81,13 @@ export async function openRuntime(config: Config, logger: Logger, options: Runti
       });
       redis = client;
     }
-    return { db, queue, redis, lock, close };
+    const rateLimiter = redis
+      ? createRedisRateLimiter(redis, {
+          onError: (error) =>
+            logger.warn({ err: error }, 'rate limiting fell back to in-process: Redis failed'),
+        })
+      : createMemoryRateLimiter();
+    return { db, queue, redis, lock, keys, rateLimiter, close };
   } catch (error) {
     await close();
     throw error;

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { buildApp } from '../src/app.ts';
 import { AppError } from '../src/platform/errors.ts';
 import { JobQueue } from '../src/platform/queue.ts';
-import { createTestApp, silentLogger, type TestApp, testConfig } from './helpers/app.ts';
+import { createMemoryRateLimiter } from '../src/platform/rate-limit.ts';
+import { createTestApp, silentLogger, type TestApp, testConfig, testKeys } from './helpers/app.ts';
 import { createTestDatabase, describeEachBackend } from './helpers/databases.ts';
 
 describeEachBackend('http skeleton', (backend) => {
@@ -122,14 +123,24 @@ describe('error handler', () => {
         write: (line: string) => lines.push(line),
       },
     );
-    const app = await buildApp(testConfig(), { db: database.db, queue, logger });
-    app.get('/conflict', async () => {
+    const app = await buildApp(testConfig(), {
+      db: database.db,
+      queue,
+      logger,
+      keys: testKeys,
+      rateLimiter: createMemoryRateLimiter(),
+    });
+    app.get('/conflict', { config: { access: 'public' } }, async () => {
       throw new AppError('conflict:thing', 'That thing exists already.', { id: 7 });
     });
-    app.post('/validated', { schema: { body: z.object({ name: z.string().min(2) }) } }, async () => ({
-      ok: true,
-    }));
-    app.get('/crash', async () => {
+    app.post(
+      '/validated',
+      { config: { access: 'public' }, schema: { body: z.object({ name: z.string().min(2) }) } },
+      async () => ({
+        ok: true,
+      }),
+    );
+    app.get('/crash', { config: { access: 'public' } }, async () => {
       throw new Error('secret internal detail');
     });
     try {

@@ -2,11 +2,15 @@ import type { Redis } from 'ioredis';
 import { buildApp, type NexusApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { JOB_DEFINITIONS } from '../../src/jobs.ts';
+import { deriveServerKeys } from '../../src/modules/auth/server-keys.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { JobQueue } from '../../src/platform/queue.ts';
+import { createMemoryRateLimiter, type RateLimiter } from '../../src/platform/rate-limit.ts';
 import { type Backend, createTestDatabase, type TestDatabase } from './databases.ts';
 
 export const silentLogger = createLogger({ logLevel: 'silent' });
+
+export const testKeys = deriveServerKeys('test secret that is long enough to be a real one');
 
 export function testConfig(environment: Record<string, string> = {}): Config {
   return loadConfig({ LOG_LEVEL: 'silent', ...environment });
@@ -20,18 +24,23 @@ export interface TestApp {
 }
 
 /** The real app on a fresh migrated database, with the job queue started (not working). */
-export async function createTestApp(
-  backend: Backend,
-  options: { redis?: Redis | null } = {},
-): Promise<TestApp> {
+export interface TestAppOptions {
+  redis?: Redis | null;
+  rateLimiter?: RateLimiter;
+  environment?: Record<string, string>;
+}
+
+export async function createTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase(backend);
   const queue = new JobQueue(database.db, silentLogger, JOB_DEFINITIONS, { isWorker: false });
   await queue.start();
-  const app = await buildApp(testConfig(), {
+  const app = await buildApp(testConfig({ NEXUS_COOKIE_SECURE: 'false', ...options.environment }), {
     db: database.db,
     queue,
     logger: silentLogger,
     redis: options.redis ?? null,
+    keys: testKeys,
+    rateLimiter: options.rateLimiter ?? createMemoryRateLimiter(),
   });
   return {
     app,

@@ -24,6 +24,7 @@ export const registerHealthRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: healthResponseSchema },
     },
     logLevel: 'warn' as const,
+    config: { access: 'public' as const },
   };
   app.get('/healthz', alive, async () => ({ status: 'ok' as const }));
   app.get('/v1/health', alive, async () => ({ status: 'ok' as const }));
@@ -32,6 +33,7 @@ export const registerHealthRoutes: FastifyPluginAsyncZod = async (app) => {
     '/readyz',
     {
       logLevel: 'warn',
+      config: { access: 'public' },
       schema: {
         tags: ['ops'],
         summary: 'Readiness: database, migrations, search extensions, job queue, Redis',

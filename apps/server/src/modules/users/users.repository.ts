@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.ts';
 import type { Role } from '../../platform/db/schema.ts';
 
@@ -73,6 +74,73 @@ export async function updateUserRole(
   await executor
     .updateTable('users')
     .set({ role, updated_at: new Date() })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', userId)
+    .execute();
+}
+
+export interface UserListRow extends UserRow {
+  departmentPath: string | null;
+  totpEnabledAt: Date | null;
+  lastLoginAt: Date | null;
+  createdAt: Date;
+}
+
+export async function listUsers(
+  executor: Executor,
+  tenantId: string,
+  filters: { search?: string | undefined; role?: Role | undefined },
+): Promise<UserListRow[]> {
+  let query = executor
+    .selectFrom('users')
+    .leftJoin('departments', 'departments.id', 'users.department_id')
+    .leftJoin('regions', 'regions.id', 'departments.region_id')
+    .select([
+      ...USER_COLUMNS,
+      sql<string | null>`regions.code || '/' || departments.code`.as('departmentPath'),
+      'users.totp_enabled_at as totpEnabledAt',
+      'users.last_login_at as lastLoginAt',
+      'users.created_at as createdAt',
+    ])
+    .where('users.tenant_id', '=', tenantId);
+  if (filters.role) query = query.where('users.role', '=', filters.role);
+  if (filters.search) {
+    const pattern = `%${filters.search.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+    query = query.where((eb) =>
+      eb.or([eb('users.email', 'ilike', pattern), eb('users.display_name', 'ilike', pattern)]),
+    );
+  }
+  return query.orderBy('users.email').limit(1000).execute();
+}
+
+export async function findUserById(
+  executor: Executor,
+  tenantId: string,
+  userId: string,
+): Promise<UserRow | undefined> {
+  return executor
+    .selectFrom('users')
+    .select(USER_COLUMNS)
+    .where('users.tenant_id', '=', tenantId)
+    .where('users.id', '=', userId)
+    .executeTakeFirst();
+}
+
+export async function updateUser(
+  executor: Executor,
+  tenantId: string,
+  userId: string,
+  changes: { role?: Role; departmentId?: string | null; isActive?: boolean; displayName?: string },
+): Promise<void> {
+  await executor
+    .updateTable('users')
+    .set({
+      ...(changes.role !== undefined ? { role: changes.role } : {}),
+      ...(changes.departmentId !== undefined ? { department_id: changes.departmentId } : {}),
+      ...(changes.isActive !== undefined ? { is_active: changes.isActive } : {}),
+      ...(changes.displayName !== undefined ? { display_name: changes.displayName } : {}),
+      updated_at: new Date(),
+    })
     .where('tenant_id', '=', tenantId)
     .where('id', '=', userId)
     .execute();

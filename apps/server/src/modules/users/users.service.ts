@@ -7,8 +7,10 @@ import { resolveDepartment } from '../tenancy/tenancy.service.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH } from './password.ts';
 import {
   findUserByEmail,
+  findUserById,
   insertUser,
   type UserRow,
+  updateUser,
   updateUserRole,
   upsertPasswordHash,
 } from './users.repository.ts';
@@ -88,4 +90,75 @@ export async function setUserRole(
     after: { role: input.role },
   });
   return { user: { ...user, role: input.role }, previousRole: user.role };
+}
+
+export interface UserChanges {
+  role?: Role | undefined;
+  /** `REGION/DEPT`, or null to clear. */
+  department?: string | null | undefined;
+  isActive?: boolean | undefined;
+  displayName?: string | undefined;
+}
+
+/** An admin changes a user; each kind of change is audited; deactivation ends their sessions. */
+export async function updateUserAsAdmin(
+  executor: Executor,
+  input: { tenantId: string; userId: string; actorUserId: string; changes: UserChanges; ip: string | null },
+): Promise<void> {
+  const user = await findUserById(executor, input.tenantId, input.userId);
+  if (!user) throw new AppError('not_found:user', 'No such user.');
+  const { changes } = input;
+  if (input.userId === input.actorUserId && (changes.role !== undefined || changes.isActive === false)) {
+    if (changes.role !== user.role || changes.isActive === false) {
+      throw new AppError(
+        'conflict:self',
+        'You cannot change your own role or deactivate yourself; ask another admin.',
+      );
+    }
+  }
+  let departmentId: string | null | undefined;
+  if (changes.department !== undefined) {
+    departmentId =
+      changes.department === null
+        ? null
+        : (await resolveDepartment(executor, input.tenantId, changes.department)).id;
+  }
+  await updateUser(executor, input.tenantId, input.userId, {
+    ...(changes.role !== undefined ? { role: changes.role } : {}),
+    ...(departmentId !== undefined ? { departmentId } : {}),
+    ...(changes.isActive !== undefined ? { isActive: changes.isActive } : {}),
+    ...(changes.displayName !== undefined ? { displayName: changes.displayName } : {}),
+  });
+  const audit = (action: string, before: unknown, after: unknown) =>
+    insertAuditEvent(executor, {
+      tenantId: input.tenantId,
+      actorUserId: input.actorUserId,
+      action,
+      targetType: 'user',
+      targetId: input.userId,
+      before,
+      after,
+      ip: input.ip,
+    });
+  if (changes.role !== undefined && changes.role !== user.role) {
+    await audit('user.role_changed', { role: user.role }, { role: changes.role });
+  }
+  if (departmentId !== undefined && departmentId !== user.departmentId) {
+    await audit(
+      'user.department_changed',
+      { department_id: user.departmentId },
+      { department: changes.department },
+    );
+  }
+  if (changes.isActive !== undefined && changes.isActive !== user.isActive) {
+    await audit(changes.isActive ? 'user.activated' : 'user.deactivated', null, null);
+    if (!changes.isActive) {
+      await executor
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: new Date() })
+        .where('user_id', '=', input.userId)
+        .where('revoked_at', 'is', null)
+        .execute();
+    }
+  }
 }

@@ -1,0 +1,253 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.ts';
+import type { Db } from '../../platform/db/database.ts';
+import type { Role } from '../../platform/db/schema.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { RateLimiter } from '../../platform/rate-limit.ts';
+import { touchApiKey } from '../api-keys/api-keys.repository.ts';
+import { findActiveApiKey, isApiKeyFormat } from '../api-keys/api-keys.service.ts';
+import { findAccountById, isRefreshFamilyActive } from './auth.repository.ts';
+import { verifyAccessToken } from './auth.tokens.ts';
+import type { ServerKeys } from './server-keys.ts';
+
+/**
+ * Every route declares who may call it in `config.access`; one hook enforces it before
+ * the body is read. A route without a declaration fails at start-up, so none is open
+ * by accident.
+ *
+ * - `public`: anyone.
+ * - `{ role }`: a signed-in user with at least this role (user < content_manager < super_admin).
+ * - `{ role, apiKey: true }`: the same, or an API key of the tenant.
+ * - `api_key`: API keys only (the public developer API).
+ * `allowLimited` lets a user who still has to enrol TOTP through (enrolment, /me, logout).
+ */
+export type AccessRule = 'public' | 'api_key' | { role: Role; apiKey?: boolean; allowLimited?: boolean };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: AccessRule;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface UserPrincipal {
+  kind: 'user';
+  userId: string;
+  tenantId: string;
+  tenantSlug: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  departmentId: string | null;
+  departmentCode: string | null;
+  regionId: string | null;
+  regionCode: string | null;
+  sessionId: string;
+  isLimited: boolean;
+  isTotpEnabled: boolean;
+  via: 'bearer' | 'cookie';
+}
+
+export interface ApiKeyPrincipal {
+  kind: 'api_key';
+  apiKeyId: string;
+  tenantId: string;
+  botId: string | null;
+  rateLimitPerMinute: number | null;
+}
+
+export type Principal = UserPrincipal | ApiKeyPrincipal;
+
+const ROLE_RANK: Record<Role, number> = { user: 1, content_manager: 2, super_admin: 3 };
+
+export function hasRole(role: Role, required: Role): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK[required];
+}
+
+export const ACCESS_COOKIE = 'nexus_access';
+export const REFRESH_COOKIE = 'nexus_refresh';
+export const CSRF_COOKIE = 'nexus_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface AccessDependencies {
+  db: Db;
+  keys: ServerKeys;
+  rateLimiter: RateLimiter;
+  config: Config;
+}
+
+/** The signed-in user, or a 401/403 for routes that need one (after the hook ran). */
+export function requireUser(request: FastifyRequest): UserPrincipal {
+  const principal = request.principal;
+  if (principal?.kind !== 'user') throw new AppError('unauthorized:token', 'Sign in to continue.');
+  return principal;
+}
+
+export function requirePrincipal(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('unauthorized:token', 'Sign in to continue.');
+  return request.principal;
+}
+
+function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw new AppError('unauthorized:token', 'The Authorization header must be "Bearer <token>".');
+  return match[1]!;
+}
+
+async function authenticate(request: FastifyRequest, deps: AccessDependencies): Promise<Principal | null> {
+  const bearer = bearerToken(request);
+  const cookieToken = request.cookies?.[ACCESS_COOKIE];
+  const token = bearer ?? cookieToken ?? null;
+  if (!token) return null;
+
+  if (bearer && isApiKeyFormat(bearer)) {
+    const apiKey = await findActiveApiKey(deps.db.kysely, bearer);
+    if (!apiKey)
+      throw new AppError('unauthorized:api_key', 'The API key is not valid (unknown, revoked or expired).');
+    touchApiKey(deps.db.kysely, apiKey.id).catch((error: unknown) =>
+      request.log.warn({ err: error }, 'could not record API key use'),
+    );
+    return {
+      kind: 'api_key',
+      apiKeyId: apiKey.id,
+      tenantId: apiKey.tenantId,
+      botId: apiKey.botId,
+      rateLimitPerMinute: apiKey.rateLimitPerMinute,
+    };
+  }
+
+  const claims = await verifyAccessToken(deps.keys, token);
+  if (!claims)
+    throw new AppError(
+      'unauthorized:token',
+      'Your session has expired or is not valid. Please sign in again.',
+    );
+  const account = await findAccountById(deps.db.kysely, claims.tenantId, claims.userId);
+  if (!account?.isActive)
+    throw new AppError('unauthorized:token', 'This account is disabled or no longer exists.');
+  if (!(await isRefreshFamilyActive(deps.db.kysely, claims.sessionId))) {
+    throw new AppError('unauthorized:token', 'You have been signed out. Please sign in again.');
+  }
+  return {
+    kind: 'user',
+    userId: account.id,
+    tenantId: account.tenantId,
+    tenantSlug: account.tenantSlug,
+    email: account.email,
+    displayName: account.displayName,
+    role: account.role, // the stored role, not the token's: a demotion takes effect at once
+    departmentId: account.departmentId,
+    departmentCode: account.departmentCode,
+    regionId: account.regionId,
+    regionCode: account.regionCode,
+    sessionId: claims.sessionId,
+    isLimited: claims.isLimited && account.totpEnabledAt === null,
+    isTotpEnabled: account.totpEnabledAt !== null,
+    via: bearer ? 'bearer' : 'cookie',
+  };
+}
+
+function authorize(rule: AccessRule, principal: Principal | null, request: FastifyRequest): void {
+  if (rule === 'public') return;
+  if (!principal)
+    throw new AppError('unauthorized:token', 'Sign in, or send an API key, to use this endpoint.');
+  if (rule === 'api_key') {
+    if (principal.kind !== 'api_key')
+      throw new AppError('forbidden:api_key_required', 'This endpoint takes an API key.');
+    return;
+  }
+  if (principal.kind === 'api_key') {
+    if (!rule.apiKey) throw new AppError('forbidden:api_key', 'API keys cannot use this endpoint.');
+    return;
+  }
+  if (principal.isLimited && !rule.allowLimited) {
+    throw new AppError(
+      'forbidden:totp_enrollment_required',
+      'Your role requires two-factor authentication. Enrol an authenticator app to continue.',
+    );
+  }
+  if (!hasRole(principal.role, rule.role)) {
+    throw new AppError('forbidden:role', `This requires the ${rule.role} role.`);
+  }
+  if (principal.via === 'cookie' && !SAFE_METHODS.has(request.method)) {
+    const cookie = request.cookies?.[CSRF_COOKIE];
+    const header = request.headers[CSRF_HEADER];
+    if (!cookie || typeof header !== 'string' || header !== cookie) {
+      throw new AppError(
+        'forbidden:csrf',
+        `Missing or wrong ${CSRF_HEADER} header for a cookie-authenticated request.`,
+      );
+    }
+  }
+}
+
+async function applyRateLimit(
+  principal: Principal,
+  reply: FastifyReply,
+  deps: AccessDependencies,
+): Promise<void> {
+  const [key, limit] =
+    principal.kind === 'api_key'
+      ? [
+          `api_key:${principal.apiKeyId}`,
+          principal.rateLimitPerMinute ?? deps.config.rateLimits.apiKeyPerMinute,
+        ]
+      : [`user:${principal.userId}`, deps.config.rateLimits.userPerMinute];
+  const result = await deps.rateLimiter.consume(key, limit, 60);
+  reply.header('x-ratelimit-limit', String(result.limit));
+  reply.header('x-ratelimit-remaining', String(result.remaining));
+  if (!result.isAllowed) {
+    throw new AppError(
+      'rate_limited',
+      `Rate limit of ${result.limit} requests per minute exceeded. Retry in ${result.retryAfterSeconds} s.`,
+      { limit: result.limit, retry_after_seconds: result.retryAfterSeconds },
+      { 'retry-after': String(result.retryAfterSeconds) },
+    );
+  }
+}
+
+/** Declared access of every route, for the route table test and docs. */
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: AccessRule;
+}
+
+/** Installs authentication, authorisation, CSRF and rate limiting; returns the route table. */
+export function installAccessControl(app: FastifyInstance, deps: AccessDependencies): RouteAccess[] {
+  const routes: RouteAccess[] = [];
+  app.decorateRequest('principal', null);
+  app.addHook('onRoute', (route) => {
+    // Swagger UI's own static routes are public documentation.
+    if (route.url.startsWith('/docs')) {
+      route.config = { ...(route.config as object), access: 'public' };
+    }
+    const access = (route.config as { access?: AccessRule } | undefined)?.access;
+    if (!access)
+      throw new Error(`Route ${String(route.method)} ${route.url} declares no access rule (config.access)`);
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url: route.url, access });
+    }
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    const rule = request.routeOptions.config.access;
+    if (!rule) return; // unmatched route: the 404 handler answers
+    let principal: Principal | null;
+    if (rule === 'public') {
+      // A stale cookie or token must not break public routes such as sign-in.
+      principal = await authenticate(request, deps).catch(() => null);
+    } else {
+      principal = await authenticate(request, deps);
+    }
+    request.principal = principal;
+    authorize(rule, principal, request);
+    if (principal && rule !== 'public') await applyRateLimit(principal, reply, deps);
+  });
+  return routes;
+}
