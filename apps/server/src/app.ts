@@ -26,6 +26,7 @@ import { registerAuditRoutes } from './modules/audit/audit.routes.ts';
 import { installAccessControl, type RouteAccess } from './modules/auth/access.ts';
 import { registerAuthRoutes } from './modules/auth/auth.routes.ts';
 import type { ServerKeys } from './modules/auth/server-keys.ts';
+import { registerGroupMappingRoutes, registerSsoRoutes } from './modules/auth/sso.routes.ts';
 import { registerHealthRoutes } from './modules/health/health.routes.ts';
 import { registerTenancyRoutes } from './modules/tenancy/tenancy.routes.ts';
 import { registerUserRoutes } from './modules/users/users.routes.ts';
@@ -44,8 +45,6 @@ export interface AppDependencies {
   metrics?: Metrics;
   keys: ServerKeys;
   rateLimiter: RateLimiter;
-  /** Single sign-on, when configured. */
-  sso?: { providerName: string } | null;
 }
 
 declare module 'fastify' {
@@ -183,6 +182,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
 
   await app.register(registerHealthRoutes);
   await app.register(registerAuthRoutes);
+  await app.register(registerSsoRoutes);
+  await app.register(registerGroupMappingRoutes);
   await app.register(registerUserRoutes);
   await app.register(registerTenancyRoutes);
   await app.register(registerApiKeyRoutes);

@@ -50,6 +50,15 @@ const environmentSchema = z.object({
   NEXUS_LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   NEXUS_RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   NEXUS_RATE_LIMIT_API_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  NEXUS_SSO_ISSUER_URL: z.url().optional(),
+  NEXUS_SSO_CLIENT_ID: z.string().min(1).optional(),
+  NEXUS_SSO_CLIENT_SECRET: z.string().min(1).optional(),
+  NEXUS_SSO_REDIRECT_URL: z.url().optional(),
+  NEXUS_SSO_SCOPES: z.string().default('openid profile email'),
+  NEXUS_SSO_PROVIDER_NAME: z.string().min(1).default('Microsoft'),
+  NEXUS_SSO_TENANT: z.string().min(1).default('default'),
+  NEXUS_SSO_ALLOW_INSECURE_HTTP: booleanFromString.default(false),
+  NEXUS_GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com'),
   NEXUS_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -81,6 +90,21 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly auth: AuthConfig;
   readonly rateLimits: { userPerMinute: number; apiKeyPerMinute: number };
+  /** OpenID Connect single sign-on (Entra ID or any OIDC IdP), when configured. */
+  readonly sso: SsoConfig | null;
+}
+
+export interface SsoConfig {
+  issuerUrl: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUrl: string;
+  scopes: string[];
+  providerName: string;
+  /** Tenant (slug) that signed-in users are provisioned into. */
+  tenantSlug: string;
+  graphBaseUrl: string;
+  allowInsecureRequests: boolean;
 }
 
 export interface AuthConfig {
@@ -121,6 +145,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     );
   }
   const env = parsed.data;
+  const ssoVariables = {
+    NEXUS_SSO_ISSUER_URL: env.NEXUS_SSO_ISSUER_URL,
+    NEXUS_SSO_CLIENT_ID: env.NEXUS_SSO_CLIENT_ID,
+    NEXUS_SSO_CLIENT_SECRET: env.NEXUS_SSO_CLIENT_SECRET,
+    NEXUS_SSO_REDIRECT_URL: env.NEXUS_SSO_REDIRECT_URL,
+  };
+  const missingSso = Object.entries(ssoVariables).filter(([, value]) => !value);
+  if (missingSso.length > 0 && missingSso.length < 4) {
+    throw new ConfigError(missingSso.map(([name]) => `${name}: required when single sign-on is configured`));
+  }
   const dataDir = path.resolve(env.NEXUS_DATA_DIR);
   const database: DatabaseConfig = env.DATABASE_URL
     ? { kind: 'postgres', url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA, poolMax: env.DATABASE_POOL_MAX }
@@ -147,6 +181,20 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       loginMaxFailures: env.NEXUS_LOGIN_MAX_FAILURES,
       loginLockoutSeconds: env.NEXUS_LOGIN_LOCKOUT_SECONDS,
     }),
+    sso:
+      missingSso.length === 0
+        ? Object.freeze({
+            issuerUrl: env.NEXUS_SSO_ISSUER_URL!,
+            clientId: env.NEXUS_SSO_CLIENT_ID!,
+            clientSecret: env.NEXUS_SSO_CLIENT_SECRET!,
+            redirectUrl: env.NEXUS_SSO_REDIRECT_URL!,
+            scopes: env.NEXUS_SSO_SCOPES.split(/[\s,]+/).filter(Boolean),
+            providerName: env.NEXUS_SSO_PROVIDER_NAME,
+            tenantSlug: env.NEXUS_SSO_TENANT,
+            graphBaseUrl: env.NEXUS_GRAPH_BASE_URL,
+            allowInsecureRequests: env.NEXUS_SSO_ALLOW_INSECURE_HTTP,
+          })
+        : null,
     rateLimits: Object.freeze({
       userPerMinute: env.NEXUS_RATE_LIMIT_USER_PER_MINUTE,
       apiKeyPerMinute: env.NEXUS_RATE_LIMIT_API_KEY_PER_MINUTE,

@@ -44,6 +44,11 @@ const ROUTE_TABLE: Record<string, 'public' | Caller[]> = {
   'DELETE /api/v1/admin/api-keys/:id': ['super_admin'],
   'GET /api/v1/admin/audit-log': ['super_admin'],
   'GET /v1/api-key': ['api_key'],
+  'GET /api/v1/auth/sso/login': 'public',
+  'GET /api/v1/auth/sso/callback': 'public',
+  'GET /api/v1/admin/sso/group-mappings': ['super_admin'],
+  'POST /api/v1/admin/sso/group-mappings': ['super_admin'],
+  'DELETE /api/v1/admin/sso/group-mappings/:id': ['super_admin'],
 };
 
 function expectedCallers(rule: AccessRule): 'public' | Caller[] {

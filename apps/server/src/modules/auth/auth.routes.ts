@@ -137,8 +137,8 @@ export const registerAuthRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async () => ({
       password: config.auth.isPasswordLoginEnabled,
-      sso: app.deps.sso
-        ? { enabled: true, provider_name: app.deps.sso.providerName, login_url: '/api/v1/auth/sso/login' }
+      sso: config.sso
+        ? { enabled: true, provider_name: config.sso.providerName, login_url: '/api/v1/auth/sso/login' }
         : { enabled: false, provider_name: null, login_url: null },
       totp_required_for_admins: config.auth.adminTotp === 'required',
     }),
