@@ -34,6 +34,7 @@ describeEachBackend('http skeleton', (backend) => {
       database: 'ok',
       database_kind: backend,
       migrations: 'current',
+      rls: 'on',
       queue: 'running',
       redis: 'not_configured',
     });

@@ -14,6 +14,9 @@ export const readinessResponseSchema = z
     vector: onOff.describe('pgvector available: dense retrieval possible'),
     bm25: onOff.describe('pg_textsearch BM25 index available'),
     lexical: z.enum(['bm25', 'fulltext']).describe('Lexical retrieval path in use'),
+    rls: onOff.describe(
+      'Row-level security role available: tenant content is walled off in the database too',
+    ),
     queue: z.enum(['running', 'stopped']),
     worker: z.enum(['in_process', 'external']),
     redis: z.enum(['ok', 'error', 'not_configured']),

@@ -2,6 +2,7 @@ import { healthResponseSchema, type ReadinessResponse, readinessResponseSchema }
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { detectCapabilities } from '../../platform/db/database.ts';
 import { readMigrationStatus } from '../../platform/db/migrations.ts';
+import { isTenantRoleAvailable } from '../../platform/db/tenant-scope.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -51,14 +52,15 @@ export const registerHealthRoutes: FastifyPluginAsyncZod = async (app) => {
         vector: 'off',
         bm25: 'off',
         lexical: 'fulltext',
+        rls: 'off',
         queue: queue.isRunning ? 'running' : 'stopped',
         worker: app.config.serveWorker ? 'in_process' : 'external',
         redis: redis ? 'ok' : 'not_configured',
       };
       try {
         await withTimeout(db.executeSql('SELECT 1'), 'database');
-        const [status, capabilities] = await withTimeout(
-          Promise.all([readMigrationStatus(db), detectCapabilities(db)]),
+        const [status, capabilities, isRlsOn] = await withTimeout(
+          Promise.all([readMigrationStatus(db), detectCapabilities(db), isTenantRoleAvailable(db)]),
           'database',
         );
         result.migrations = status.isCurrent ? 'current' : 'pending';
@@ -66,6 +68,7 @@ export const registerHealthRoutes: FastifyPluginAsyncZod = async (app) => {
         result.vector = capabilities.vector ? 'on' : 'off';
         result.bm25 = capabilities.bm25 ? 'on' : 'off';
         result.lexical = capabilities.bm25 ? 'bm25' : 'fulltext';
+        result.rls = isRlsOn ? 'on' : 'off';
       } catch (error) {
         result.database = 'error';
         errors.push(`database: ${(error as Error).message}`);

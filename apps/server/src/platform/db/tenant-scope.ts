@@ -1,0 +1,41 @@
+import { sql, type Transaction } from 'kysely';
+import type { Db } from './database.ts';
+import type { Database } from './schema.ts';
+
+const TENANT_ROLE = 'nexus_tenant';
+const roleAvailability = new WeakMap<Db, Promise<boolean>>();
+
+/** Whether this connection's user may switch to the row-level-security role. */
+export function isTenantRoleAvailable(db: Db): Promise<boolean> {
+  let available = roleAvailability.get(db);
+  if (!available) {
+    available = db
+      .executeSql(
+        `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${TENANT_ROLE}')
+           AND pg_has_role(current_user, '${TENANT_ROLE}', 'MEMBER') AS available`,
+      )
+      .then(({ rows }) => rows[0]?.available === true)
+      .catch(() => false);
+    roleAvailability.set(db, available);
+  }
+  return available;
+}
+
+/**
+ * Runs fn in a transaction bound to one tenant: `nexus.tenant_id` is set and, where the
+ * role exists, queries run as `nexus_tenant`, so row-level security hides every other
+ * tenant's documents, chunks, conversations and messages even if a query forgot its
+ * tenant filter. Use it for every request-scoped query over tenant content.
+ */
+export async function runAsTenant<T>(
+  db: Db,
+  tenantId: string,
+  fn: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  const useRole = await isTenantRoleAvailable(db);
+  return db.transaction(async (trx) => {
+    await sql`SELECT set_config('nexus.tenant_id', ${tenantId}, true)`.execute(trx);
+    if (useRole) await sql.raw(`SET LOCAL ROLE ${TENANT_ROLE}`).execute(trx);
+    return fn(trx);
+  });
+}
