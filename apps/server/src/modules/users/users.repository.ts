@@ -89,7 +89,7 @@ export interface UserListRow extends UserRow {
 export async function listUsers(
   executor: Executor,
   tenantId: string,
-  filters: { search?: string | undefined; role?: Role | undefined },
+  filters: { search?: string | undefined; role?: Role | undefined; id?: string | undefined },
 ): Promise<UserListRow[]> {
   let query = executor
     .selectFrom('users')
@@ -104,6 +104,7 @@ export async function listUsers(
     ])
     .where('users.tenant_id', '=', tenantId);
   if (filters.role) query = query.where('users.role', '=', filters.role);
+  if (filters.id) query = query.where('users.id', '=', filters.id);
   if (filters.search) {
     const pattern = `%${filters.search.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
     query = query.where((eb) =>

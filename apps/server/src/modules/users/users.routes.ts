@@ -77,7 +77,7 @@ export const registerUserRoutes: FastifyPluginAsyncZod = async (app) => {
           ip: request.ip,
         }),
       );
-      const updated = (await listUsers(db.kysely, principal.tenantId, {})).find((row) => row.id === id);
+      const [updated] = await listUsers(db.kysely, principal.tenantId, { id });
       if (!updated) throw new AppError('not_found:user', 'No such user.');
       return toAdminUser(updated);
     },
