@@ -40,36 +40,50 @@ export function clientInfo(request: FastifyRequest): ClientInfo {
   return { ip: request.ip ?? null, userAgent: typeof userAgent === 'string' ? userAgent : null };
 }
 
-export function accountToUser(account: AccountRow, isTotpEnrollmentRequired: boolean): User {
+type UserFields = Pick<
+  AccountRow,
+  | 'email'
+  | 'displayName'
+  | 'role'
+  | 'tenantId'
+  | 'tenantSlug'
+  | 'departmentId'
+  | 'departmentCode'
+  | 'regionCode'
+>;
+
+function toUser(
+  id: string,
+  fields: UserFields,
+  totp: { isEnabled: boolean; isEnrollmentRequired: boolean },
+): User {
   return {
-    id: account.id,
-    email: account.email,
-    display_name: account.displayName,
-    role: account.role,
-    tenant: { id: account.tenantId, slug: account.tenantSlug },
+    id,
+    email: fields.email,
+    display_name: fields.displayName,
+    role: fields.role,
+    tenant: { id: fields.tenantId, slug: fields.tenantSlug },
     department:
-      account.departmentId && account.departmentCode && account.regionCode
-        ? { id: account.departmentId, code: `${account.regionCode}/${account.departmentCode}` }
+      fields.departmentId && fields.departmentCode && fields.regionCode
+        ? { id: fields.departmentId, code: `${fields.regionCode}/${fields.departmentCode}` }
         : null,
-    totp_enabled: account.totpEnabledAt !== null,
-    totp_enrollment_required: isTotpEnrollmentRequired,
+    totp_enabled: totp.isEnabled,
+    totp_enrollment_required: totp.isEnrollmentRequired,
   };
 }
 
+export function accountToUser(account: AccountRow, isTotpEnrollmentRequired: boolean): User {
+  return toUser(account.id, account, {
+    isEnabled: account.totpEnabledAt !== null,
+    isEnrollmentRequired: isTotpEnrollmentRequired,
+  });
+}
+
 function principalToUser(principal: UserPrincipal): User {
-  return {
-    id: principal.userId,
-    email: principal.email,
-    display_name: principal.displayName,
-    role: principal.role,
-    tenant: { id: principal.tenantId, slug: principal.tenantSlug },
-    department:
-      principal.departmentId && principal.departmentCode && principal.regionCode
-        ? { id: principal.departmentId, code: `${principal.regionCode}/${principal.departmentCode}` }
-        : null,
-    totp_enabled: principal.isTotpEnabled,
-    totp_enrollment_required: principal.isLimited,
-  };
+  return toUser(principal.userId, principal, {
+    isEnabled: principal.isTotpEnabled,
+    isEnrollmentRequired: principal.isLimited,
+  });
 }
 
 /**

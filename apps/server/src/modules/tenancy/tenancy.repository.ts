@@ -61,7 +61,8 @@ export interface DepartmentRow {
   regionCode: string;
 }
 
-export async function listDepartments(executor: Executor, tenantId: string): Promise<DepartmentRow[]> {
+/** Departments joined with their region, as DepartmentRow columns. */
+function departmentsWithRegion(executor: Executor) {
   return executor
     .selectFrom('departments')
     .innerJoin('regions', 'regions.id', 'departments.region_id')
@@ -71,7 +72,11 @@ export async function listDepartments(executor: Executor, tenantId: string): Pro
       'departments.name as name',
       'regions.id as regionId',
       'regions.code as regionCode',
-    ])
+    ]);
+}
+
+export async function listDepartments(executor: Executor, tenantId: string): Promise<DepartmentRow[]> {
+  return departmentsWithRegion(executor)
     .where('departments.tenant_id', '=', tenantId)
     .orderBy('regions.code')
     .orderBy('departments.code')
@@ -84,16 +89,7 @@ export async function findDepartmentByCodes(
   regionCode: string,
   departmentCode: string,
 ): Promise<DepartmentRow | undefined> {
-  return executor
-    .selectFrom('departments')
-    .innerJoin('regions', 'regions.id', 'departments.region_id')
-    .select([
-      'departments.id as id',
-      'departments.code as code',
-      'departments.name as name',
-      'regions.id as regionId',
-      'regions.code as regionCode',
-    ])
+  return departmentsWithRegion(executor)
     .where('departments.tenant_id', '=', tenantId)
     .where((eb) => eb(eb.fn('upper', ['regions.code']), '=', regionCode.toUpperCase()))
     .where((eb) => eb(eb.fn('upper', ['departments.code']), '=', departmentCode.toUpperCase()))
@@ -151,16 +147,7 @@ export async function findDepartmentById(
   tenantId: string,
   id: string,
 ): Promise<DepartmentRow | undefined> {
-  return executor
-    .selectFrom('departments')
-    .innerJoin('regions', 'regions.id', 'departments.region_id')
-    .select([
-      'departments.id as id',
-      'departments.code as code',
-      'departments.name as name',
-      'regions.id as regionId',
-      'regions.code as regionCode',
-    ])
+  return departmentsWithRegion(executor)
     .where('departments.tenant_id', '=', tenantId)
     .where('departments.id', '=', id)
     .executeTakeFirst();
