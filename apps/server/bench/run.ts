@@ -4,7 +4,7 @@
  */
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { JOB_DEFINITIONS } from '../src/jobs.ts';
+import { createJobDefinitions } from '../src/jobs.ts';
 import { deriveServerKeys } from '../src/modules/auth/server-keys.ts';
 import { createTenant } from '../src/modules/tenancy/tenancy.service.ts';
 import { createUser } from '../src/modules/users/users.service.ts';
@@ -43,9 +43,9 @@ await migrate(db);
 const migrateMs = performance.now() - started;
 console.log(`embedded database: open ${openMs.toFixed(0)} ms, migrate ${migrateMs.toFixed(0)} ms`);
 
-const queue = new JobQueue(db, logger, JOB_DEFINITIONS, { isWorker: false });
-await queue.start();
 const config = loadConfig({ LOG_LEVEL: 'silent', NEXUS_RATE_LIMIT_USER_PER_MINUTE: '100000000' });
+const queue = new JobQueue(db, logger, createJobDefinitions(config), { isWorker: false });
+await queue.start();
 const app = await buildApp(config, {
   db,
   queue,

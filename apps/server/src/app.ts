@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -27,7 +28,9 @@ import { installAccessControl, type RouteAccess } from './modules/auth/access.ts
 import { registerAuthRoutes } from './modules/auth/auth.routes.ts';
 import type { ServerKeys } from './modules/auth/server-keys.ts';
 import { registerGroupMappingRoutes, registerSsoRoutes } from './modules/auth/sso.routes.ts';
+import { registerDocumentRoutes } from './modules/documents/documents.routes.ts';
 import { registerHealthRoutes } from './modules/health/health.routes.ts';
+import { registerRetrievalRoutes } from './modules/retrieval/retrieval.routes.ts';
 import { registerTenancyRoutes } from './modules/tenancy/tenancy.routes.ts';
 import { registerUserRoutes } from './modules/users/users.routes.ts';
 import type { Db } from './platform/db/database.ts';
@@ -90,6 +93,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
     reply.header('x-request-id', request.id);
   });
   await app.register(cookie);
+  await app.register(multipart, { limits: { fileSize: config.ingestion.maxBytes, files: 1, fields: 10 } });
   app.decorate(
     'routeTable',
     installAccessControl(app, { db: deps.db, keys: deps.keys, rateLimiter: deps.rateLimiter, config }),
@@ -189,6 +193,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
   await app.register(registerApiKeyRoutes);
   await app.register(registerApiKeyIntrospectionRoute);
   await app.register(registerAuditRoutes);
+  await app.register(registerDocumentRoutes);
+  await app.register(registerRetrievalRoutes);
 
   app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
     reply.type('text/html; charset=utf-8');

@@ -59,6 +59,17 @@ const environmentSchema = z.object({
   NEXUS_SSO_TENANT: z.string().min(1).default('default'),
   NEXUS_SSO_ALLOW_INSECURE_HTTP: booleanFromString.default(false),
   NEXUS_GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com'),
+  NEXUS_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(50 * 1024 * 1024),
+  NEXUS_MAX_PAGES: z.coerce.number().int().min(1).default(2_000),
+  NEXUS_MAX_DECOMPRESSED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(200 * 1024 * 1024),
   NEXUS_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -90,6 +101,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly auth: AuthConfig;
   readonly rateLimits: { userPerMinute: number; apiKeyPerMinute: number };
+  /** Limits on ingested files (uploads, folders, URLs). */
+  readonly ingestion: { maxBytes: number; maxPages: number; maxDecompressedBytes: number };
   /** OpenID Connect single sign-on (Entra ID or any OIDC IdP), when configured. */
   readonly sso: SsoConfig | null;
 }
@@ -195,6 +208,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
             allowInsecureRequests: env.NEXUS_SSO_ALLOW_INSECURE_HTTP,
           })
         : null,
+    ingestion: Object.freeze({
+      maxBytes: env.NEXUS_MAX_UPLOAD_BYTES,
+      maxPages: env.NEXUS_MAX_PAGES,
+      maxDecompressedBytes: env.NEXUS_MAX_DECOMPRESSED_BYTES,
+    }),
     rateLimits: Object.freeze({
       userPerMinute: env.NEXUS_RATE_LIMIT_USER_PER_MINUTE,
       apiKeyPerMinute: env.NEXUS_RATE_LIMIT_API_KEY_PER_MINUTE,

@@ -1,5 +1,9 @@
+import type { Config } from './config.ts';
+import { createIngestDocumentJob } from './modules/ingestion/ingestion.jobs.ts';
 import { purgeExpiredRefreshTokensJob } from './modules/maintenance/maintenance.jobs.ts';
 import type { AnyJobDefinition } from './platform/queue.ts';
 
 /** Every job the worker runs. Add a module's jobs here. */
-export const JOB_DEFINITIONS: AnyJobDefinition[] = [purgeExpiredRefreshTokensJob];
+export function createJobDefinitions(config: Pick<Config, 'ingestion'>): AnyJobDefinition[] {
+  return [purgeExpiredRefreshTokensJob, createIngestDocumentJob(config.ingestion)];
+}

@@ -1,9 +1,14 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Presets, SingleBar } from 'cli-progress';
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig, shouldLoadDemo } from './config.ts';
 import { createApiKey } from './modules/api-keys/api-keys.service.ts';
-import { DEMO_TENANT, type SeededDemo, seedDemo } from './modules/demo/demo.service.ts';
+import { DEMO_TENANT, loadDemoDocuments, type SeededDemo, seedDemo } from './modules/demo/demo.service.ts';
+import { parseCodeList } from './modules/documents/documents.service.ts';
+import { ingestFromCommandLine } from './modules/ingestion/ingestion.cli.ts';
+import { evaluateBeir } from './modules/retrieval/eval.service.ts';
+import { searchPassages } from './modules/retrieval/retrieval.service.ts';
 import {
   createTenantInTransaction,
   DEFAULT_TAXONOMY,
@@ -37,6 +42,12 @@ Commands:
                                 Change a user's role
   apikey create --name N [--tenant SLUG] [--rate-limit PER_MINUTE]
                                 Create an API key; the key is printed once, on the last line
+  ingest <path|url> [--departments UK/HR,…] [--regions UK,…] [--tenant SLUG]
+                                Ingest a file, a folder (recursively) or a web page
+  search "<query>" [--tenant SLUG] [--top-k N]
+                                Ranked passages across the tenant (as a super admin sees them)
+  eval <beir-dir> [--json]      Retrieval quality on a BEIR dataset in a throw-away database:
+                                nDCG@10, Recall@100, MRR@10, ingest time, query latency
   help                          Show this text
 
 Roles: ${ROLES.join(', ')}. --tenant defaults to "${DEMO_TENANT.slug}".
@@ -90,7 +101,14 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   try {
     if (shouldLoadDemo(config)) {
       const seeded = await seedDemo(runtime.db, config.demoPassword ? { password: config.demoPassword } : {});
-      if (seeded) printDemoCredentials(seeded);
+      if (seeded) {
+        const count = await loadDemoDocuments(runtime.db, seeded.tenantId, {
+          queue: runtime.queue!,
+          limits: config.ingestion,
+        });
+        printDemoCredentials(seeded);
+        console.log(`${count} demo documents are being ingested in the background.`);
+      }
     }
     app = await buildApp(config, {
       db: runtime.db,
@@ -192,9 +210,14 @@ export async function runCommand(argv: string[], config: Config, logger: Logger)
     }
     case 'seed-demo': {
       parseFlags(argv.slice(1), {});
-      const seeded = await withDatabase(config, logger, 'seed-demo', (runtime) =>
-        seedDemo(runtime.db, config.demoPassword ? { password: config.demoPassword } : {}),
-      );
+      const seeded = await withDatabase(config, logger, 'seed-demo', async (runtime) => {
+        const result = await seedDemo(
+          runtime.db,
+          config.demoPassword ? { password: config.demoPassword } : {},
+        );
+        if (result) await loadDemoDocuments(runtime.db, result.tenantId, { limits: config.ingestion });
+        return result;
+      });
       if (seeded) printDemoCredentials(seeded);
       else console.log('Demo data was already loaded; nothing to do.');
       return;
@@ -296,6 +319,94 @@ export async function runCommand(argv: string[], config: Config, logger: Logger)
         `Created API key "${created.apiKey.name}" (prefix ${created.apiKey.prefix}) in tenant ${tenantSlug}. Store it now; it is not shown again:`,
       );
       console.log(created.key);
+      return;
+    }
+    case 'ingest': {
+      const flags = parseFlags(rest, {
+        departments: { type: 'string' },
+        regions: { type: 'string' },
+        tenant: { type: 'string' },
+      });
+      if (!subcommand) throw new UsageError('ingest needs a file, folder or URL');
+      const tenantSlug = typeof flags.tenant === 'string' ? flags.tenant : DEMO_TENANT.slug;
+      await withDatabase(config, logger, 'ingest', (runtime) =>
+        ingestFromCommandLine(runtime.db, config, {
+          target: subcommand,
+          tenantSlug,
+          departments: parseCodeList(flags.departments as string | undefined),
+          regions: parseCodeList(flags.regions as string | undefined),
+        }),
+      );
+      return;
+    }
+    case 'search': {
+      const flags = parseFlags(rest, { tenant: { type: 'string' }, 'top-k': { type: 'string' } });
+      if (!subcommand) throw new UsageError('search needs a query');
+      const topK = flags['top-k'] === undefined ? 5 : Number(flags['top-k']);
+      if (!Number.isInteger(topK) || topK < 1 || topK > 100) throw new UsageError('--top-k must be 1–100');
+      const tenantSlug = typeof flags.tenant === 'string' ? flags.tenant : DEMO_TENANT.slug;
+      const passages = await withDatabase(config, logger, 'search', async (runtime) => {
+        const tenant = await requireTenant(runtime.db.kysely, tenantSlug);
+        const reader = {
+          tenantId: tenant.id,
+          role: 'super_admin' as const,
+          departmentId: null,
+          regionId: null,
+        };
+        return searchPassages(runtime.db, reader, subcommand, { topK });
+      });
+      if (passages.length === 0) console.log('No passages match.');
+      passages.forEach((passage, index) => {
+        const where = [passage.page ? `p. ${passage.page}` : null, passage.section]
+          .filter(Boolean)
+          .join(', ');
+        console.log(`${index + 1}. ${passage.title}${where ? ` (${where})` : ''}  score ${passage.score.toFixed(3)}
+   ${passage.snippet}`);
+      });
+      return;
+    }
+    case 'eval': {
+      const flags = parseFlags(rest, { json: { type: 'boolean' } });
+      if (!subcommand) throw new UsageError('eval needs a BEIR dataset directory');
+      const bar = process.stderr.isTTY
+        ? new SingleBar({ format: '{phase} [{bar}] {value}/{total}' }, Presets.shades_classic)
+        : null;
+      let phase = '';
+      const report = await evaluateBeir(subcommand, config.database, (progress) => {
+        if (!bar) return;
+        if (progress.phase !== phase) {
+          if (phase) bar.stop();
+          phase = progress.phase;
+          bar.start(progress.total, 0, { phase: phase.padEnd(6) });
+        }
+        bar.update(progress.done, { phase: phase.padEnd(6) });
+      });
+      bar?.stop();
+      if (!flags.json) {
+        console.log(
+          `dataset        ${report.dataset} (${report.documents} documents, ${report.chunks} chunks, ${report.queries} queries)`,
+        );
+        console.log(`lexical path   ${report.lexical}`);
+        console.log(`nDCG@10        ${report.ndcg_at_10.toFixed(4)}`);
+        console.log(`Recall@100     ${report.recall_at_100.toFixed(4)}`);
+        console.log(`MRR@10         ${report.mrr_at_10.toFixed(4)}`);
+        console.log(`ingest         ${report.ingest_seconds.toFixed(1)} s`);
+        console.log(
+          `query latency  p50 ${report.query_p50_ms.toFixed(1)} ms, p95 ${report.query_p95_ms.toFixed(1)} ms`,
+        );
+      }
+      console.log(
+        JSON.stringify({
+          dataset: report.dataset,
+          queries: report.queries,
+          ndcg_at_10: report.ndcg_at_10,
+          recall_at_100: report.recall_at_100,
+          mrr_at_10: report.mrr_at_10,
+          ingest_seconds: report.ingest_seconds,
+          query_p50_ms: report.query_p50_ms,
+          query_p95_ms: report.query_p95_ms,
+        }),
+      );
       return;
     }
     case 'help':

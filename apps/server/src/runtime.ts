@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Config } from './config.ts';
-import { JOB_DEFINITIONS } from './jobs.ts';
+import { createJobDefinitions } from './jobs.ts';
 import { loadServerKeys, type ServerKeys } from './modules/auth/server-keys.ts';
 import { type DataDirectoryLock, lockDataDirectory } from './platform/data-directory-lock.ts';
 import { type Db, openDatabase } from './platform/db/database.ts';
@@ -61,7 +61,7 @@ export async function openRuntime(config: Config, logger: Logger, options: Runti
 
     let queue: JobQueue | null = null;
     if (options.queue) {
-      const jobQueue = new JobQueue(db, logger, JOB_DEFINITIONS, options.queue);
+      const jobQueue = new JobQueue(db, logger, createJobDefinitions(config), options.queue);
       await jobQueue.start();
       opened.push(() => jobQueue.stop(config.shutdownTimeoutMs));
       queue = jobQueue;

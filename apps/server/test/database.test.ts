@@ -102,12 +102,19 @@ describeEachBackend('database', (backend) => {
             document_id: document.id,
             ordinal: 0,
             text: 'Employees get 25 days of annual leave.',
+            search_text: 'Leave. Employees get 25 days of annual leave.',
           },
-          { tenant_id: tenant.id, document_id: document.id, ordinal: 1, text: 'Expenses are paid monthly.' },
+          {
+            tenant_id: tenant.id,
+            document_id: document.id,
+            ordinal: 1,
+            text: 'Expenses are paid monthly.',
+            search_text: 'Leave. Expenses are paid monthly.',
+          },
         ])
         .execute();
       const { rows } = await database.db.executeSql(
-        `SELECT ordinal FROM chunks ORDER BY text <@> to_bm25query('annual leave', 'chunks_text_bm25_idx') LIMIT 1`,
+        `SELECT ordinal FROM chunks ORDER BY search_text <@> to_bm25query('annual leave', 'chunks_search_bm25_idx') LIMIT 1`,
       );
       expect(rows[0]?.ordinal).toBe(0);
     } else {

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { z } from 'zod';
-import { JOB_DEFINITIONS } from '../src/jobs.ts';
+import { createJobDefinitions } from '../src/jobs.ts';
 import { defineJob, type JobInfo, JobQueue } from '../src/platform/queue.ts';
-import { silentLogger } from './helpers/app.ts';
+import { silentLogger, testConfig } from './helpers/app.ts';
 import { createTestDatabase, describeEachBackend, type TestDatabase } from './helpers/databases.ts';
 
 const runs = new Map<string, number[]>();
@@ -38,7 +38,7 @@ describeEachBackend('job queue', (backend) => {
   beforeEach(async () => {
     runs.clear();
     database = await createTestDatabase(backend);
-    queue = new JobQueue(database.db, silentLogger, [flakyJob, ...JOB_DEFINITIONS], {
+    queue = new JobQueue(database.db, silentLogger, [flakyJob, ...createJobDefinitions(testConfig())], {
       isWorker: true,
       pollingIntervalSeconds: 0.5,
     });
@@ -125,7 +125,9 @@ describeEachBackend('job queue', (backend) => {
         token('live', new Date(Date.now() + 86_400_000)),
       ])
       .execute();
-    const purge = JOB_DEFINITIONS.find((job) => job.name === 'maintenance-purge-refresh-tokens')!;
+    const purge = createJobDefinitions(testConfig()).find(
+      (job) => job.name === 'maintenance-purge-refresh-tokens',
+    )!;
     const id = await queue.send(purge, { graceHours: 24 });
     const deadline = Date.now() + 20_000;
     while ((await queue.findJob(purge.name, id))?.status !== 'succeeded' && Date.now() < deadline)

@@ -4,5 +4,6 @@
  */
 export * from './admin.ts';
 export * from './auth.ts';
+export * from './documents.ts';
 export * from './errors.ts';
 export * from './health.ts';

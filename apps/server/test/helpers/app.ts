@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { buildApp, type NexusApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
-import { JOB_DEFINITIONS } from '../../src/jobs.ts';
+import { createJobDefinitions } from '../../src/jobs.ts';
 import { deriveServerKeys } from '../../src/modules/auth/server-keys.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { JobQueue } from '../../src/platform/queue.ts';
@@ -28,13 +28,19 @@ export interface TestAppOptions {
   redis?: Redis | null;
   rateLimiter?: RateLimiter;
   environment?: Record<string, string>;
+  /** Run job handlers (ingestion) in the test app. */
+  isWorker?: boolean;
 }
 
 export async function createTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase(backend);
-  const queue = new JobQueue(database.db, silentLogger, JOB_DEFINITIONS, { isWorker: false });
+  const config = testConfig({ NEXUS_COOKIE_SECURE: 'false', ...options.environment });
+  const queue = new JobQueue(database.db, silentLogger, createJobDefinitions(config), {
+    isWorker: options.isWorker ?? false,
+    pollingIntervalSeconds: 0.5,
+  });
   await queue.start();
-  const app = await buildApp(testConfig({ NEXUS_COOKIE_SECURE: 'false', ...options.environment }), {
+  const app = await buildApp(config, {
     db: database.db,
     queue,
     logger: silentLogger,

@@ -4,6 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { Db } from '../../platform/db/database.ts';
 import type { Role } from '../../platform/db/schema.ts';
+import type { JobQueue } from '../../platform/queue.ts';
+import { findOrCreateSource } from '../documents/documents.repository.ts';
+import { resolveScope, submitDocument } from '../documents/documents.service.ts';
+import { ingestStoredDocument, registerDocumentVersion } from '../ingestion/ingestion.service.ts';
+import type { ParseLimits } from '../ingestion/ingestion.types.ts';
 import { createTenant, resolveDepartment } from '../tenancy/tenancy.service.ts';
 import { createUser } from '../users/users.service.ts';
 
@@ -51,7 +56,7 @@ const SEEDED_KEY = 'demo_seeded_at';
  * Loads the demo tenant, taxonomy, users and model settings, once per database:
  * returns null when it was loaded before. Passwords are NEXUS_DEMO_PASSWORD when
  * given, otherwise generated — returned here so the caller can print them once.
- * The demo documents are registered as a `demo` source; ingestion picks them up.
+ * The demo documents are loaded next, by loadDemoDocuments.
  */
 export async function seedDemo(db: Db, options: { password?: string } = {}): Promise<SeededDemo | null> {
   const manifest = await readDemoManifest();
@@ -76,15 +81,43 @@ export async function seedDemo(db: Db, options: { password?: string } = {}): Pro
     for (const document of manifest.documents) {
       for (const code of document.departments) await resolveDepartment(trx, tenant.id, code);
     }
-    await trx
-      .insertInto('sources')
-      .values({
-        tenant_id: tenant.id,
-        kind: 'demo',
-        name: 'Demo documents',
-        config: JSON.stringify({ directory: 'apps/server/demo', manifest: 'manifest.json' }),
-      })
-      .execute();
     return { tenantId: tenant.id, users };
   });
+}
+
+/**
+ * Puts the demo documents into the demo tenant with their manifest scopes: through the
+ * job queue when a worker runs (serve), or ingested right here (CLI seed-demo).
+ */
+export async function loadDemoDocuments(
+  db: Db,
+  tenantId: string,
+  ingestion: { queue: JobQueue; limits: ParseLimits } | { limits: ParseLimits },
+): Promise<number> {
+  const manifest = await readDemoManifest();
+  const sourceId = await findOrCreateSource(db.kysely, { tenantId, kind: 'demo', name: 'Demo documents' });
+  for (const entry of manifest.documents) {
+    const scope = await resolveScope(db.kysely, tenantId, {
+      departments: entry.departments,
+      regions: entry.regions,
+    });
+    const version = {
+      tenantId,
+      sourceId,
+      sourceItemId: entry.file,
+      title: entry.title,
+      filename: entry.file,
+      bytes: await readFile(`${DEMO_DOCUMENTS_DIRECTORY}${entry.file}`),
+      ...scope,
+      createdBy: null,
+    };
+    if ('queue' in ingestion) {
+      await submitDocument(db, ingestion.queue, ingestion.limits, version, null);
+    } else {
+      const registered = await db.transaction((trx) => registerDocumentVersion(trx, version));
+      if (!registered.isUnchanged)
+        await ingestStoredDocument(db, tenantId, registered.document.id, { limits: ingestion.limits });
+    }
+  }
+  return manifest.documents.length;
 }

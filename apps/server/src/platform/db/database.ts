@@ -146,7 +146,7 @@ export async function detectCapabilities(db: Db): Promise<Capabilities> {
        EXISTS (SELECT 1 FROM information_schema.columns
                WHERE table_schema = current_schema() AND table_name = 'chunks' AND column_name = 'embedding') AS vector,
        EXISTS (SELECT 1 FROM pg_indexes
-               WHERE schemaname = current_schema() AND indexname = 'chunks_text_bm25_idx') AS bm25`,
+               WHERE schemaname = current_schema() AND indexname = 'chunks_search_bm25_idx') AS bm25`,
   );
   const row = rows[0] ?? {};
   return { vector: row.vector === true, bm25: row.bm25 === true };

@@ -274,8 +274,37 @@ export interface ChunksTable {
   page: Nullable<number>;
   section: Nullable<string>;
   token_count: Defaulted<number>;
-  tsv: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Title, section path and text: what lexical retrieval indexes. */
+  search_text: Defaulted<string>;
+  /** Generated from search_text. */
+  tsv: ColumnType<string | null, never, never>;
   created_at: CreatedAt;
+}
+
+export interface DocumentBlobsTable {
+  document_id: string;
+  tenant_id: string;
+  filename: Nullable<string>;
+  mime_type: Nullable<string>;
+  size_bytes: number;
+  content_hash: string;
+  bytes: ColumnType<Buffer, Buffer | Uint8Array, Buffer | Uint8Array>;
+  created_at: CreatedAt;
+}
+
+export type JobStatusValue = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface JobsTable {
+  id: string;
+  tenant_id: string;
+  kind: string;
+  document_id: Nullable<string>;
+  status: Defaulted<JobStatusValue>;
+  progress: Defaulted<number>;
+  error: Nullable<string>;
+  created_by: Nullable<string>;
+  created_at: CreatedAt;
+  updated_at: DefaultedTimestamp;
 }
 
 export interface ConversationsTable {
@@ -366,6 +395,8 @@ export interface Database {
   documents: DocumentsTable;
   notebook_files: NotebookFilesTable;
   chunks: ChunksTable;
+  document_blobs: DocumentBlobsTable;
+  jobs: JobsTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
   feedback: FeedbackTable;

@@ -1,0 +1,37 @@
+import { searchRequestSchema, searchResponseSchema } from '@nexus/contracts';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { requirePrincipal } from '../auth/access.ts';
+import { readerFromPrincipal } from '../documents/access-scope.ts';
+import { searchPassages } from './retrieval.service.ts';
+
+export const registerRetrievalRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.deps;
+  app.post(
+    '/api/v1/search',
+    {
+      config: { access: { role: 'user', apiKey: true } },
+      schema: {
+        tags: ['documents'],
+        summary: 'Ranked passages you may read (the same ranking chat uses)',
+        body: searchRequestSchema,
+        response: { 200: searchResponseSchema },
+      },
+    },
+    async (request) => {
+      const reader = readerFromPrincipal(requirePrincipal(request));
+      const passages = await searchPassages(db, reader, request.body.query, { topK: request.body.top_k });
+      return {
+        results: passages.map((passage) => ({
+          chunk_id: passage.chunkId,
+          document_id: passage.documentId,
+          title: passage.title,
+          url: passage.url,
+          page: passage.page,
+          section: passage.section,
+          snippet: passage.snippet,
+          score: passage.score,
+        })),
+      };
+    },
+  );
+};

@@ -1,0 +1,258 @@
+import { sql } from 'kysely';
+import { type Capabilities, type Db, detectCapabilities, type Executor } from '../../platform/db/database.ts';
+import { runAsTenant } from '../../platform/db/tenant-scope.ts';
+import { documentAccessFilter, type Reader } from '../documents/access-scope.ts';
+import { splitSentences } from '../ingestion/sentences.ts';
+
+/**
+ * The ranking function behind search and chat: lexical BM25 over title + section +
+ * text (pg_textsearch when the database has it, otherwise a BM25 computed in SQL over
+ * the full-text index), the caller's access filter inside the same SQL, row-level
+ * security around it, then de-duplication by document.
+ */
+
+export interface Passage {
+  chunkId: string;
+  documentId: string;
+  /** The document's id within its source (file name, path, URL, dataset id). */
+  sourceItemId: string | null;
+  title: string;
+  url: string | null;
+  page: number | null;
+  section: string | null;
+  text: string;
+  snippet: string;
+  score: number;
+}
+
+export interface SearchOptions {
+  /** Passages to return (default 10, at most 100). */
+  topK?: number;
+  /** At most this many passages per document (default 1). */
+  maxPerDocument?: number;
+}
+
+const MAX_QUERY_LENGTH = 1_000;
+/** BM25 parameters for the SQL fallback (pg_textsearch uses the same defaults). */
+const K1 = 1.2;
+const B = 0.75;
+
+const capabilitiesByDb = new WeakMap<Db, Promise<Capabilities>>();
+function capabilitiesOf(db: Db): Promise<Capabilities> {
+  let capabilities = capabilitiesByDb.get(db);
+  if (!capabilities) {
+    capabilities = detectCapabilities(db);
+    capabilitiesByDb.set(db, capabilities);
+  }
+  return capabilities;
+}
+
+interface CandidateRow {
+  chunk_id: string;
+  document_id: string;
+  source_item_id: string | null;
+  title: string;
+  url: string | null;
+  page: number | null;
+  section: string | null;
+  text: string;
+  score: number;
+}
+
+export async function searchPassages(
+  db: Db,
+  reader: Reader,
+  query: string,
+  options: SearchOptions = {},
+): Promise<Passage[]> {
+  const text = query.trim().slice(0, MAX_QUERY_LENGTH);
+  if (!text) return [];
+  const topK = Math.min(Math.max(options.topK ?? 10, 1), 100);
+  const maxPerDocument = Math.max(options.maxPerDocument ?? 1, 1);
+  const { bm25 } = await capabilitiesOf(db);
+  const rows = await runAsTenant(db, reader.tenantId, (trx) =>
+    bm25
+      ? rankWithBm25Index(trx, reader, text, topK, maxPerDocument)
+      : rankWithFullText(trx, reader, text, Math.max(100, topK * maxPerDocument * 4)).then((all) =>
+          limitPerDocument(all, topK, maxPerDocument),
+        ),
+  );
+  return rows
+    .filter((row) => row.score > 0)
+    .map((row) => ({
+      chunkId: row.chunk_id,
+      documentId: row.document_id,
+      sourceItemId: row.source_item_id,
+      title: row.title,
+      url: row.url,
+      page: row.page,
+      section: row.section,
+      text: row.text,
+      snippet: makeSnippet(row.text, text),
+      score: row.score,
+    }));
+}
+
+function limitPerDocument<T extends { document_id: string }>(
+  rows: T[],
+  topK: number,
+  maxPerDocument: number,
+): T[] {
+  const perDocument = new Map<string, number>();
+  const kept: T[] = [];
+  for (const row of rows) {
+    const seen = perDocument.get(row.document_id) ?? 0;
+    if (seen >= maxPerDocument) continue;
+    perDocument.set(row.document_id, seen + 1);
+    kept.push(row);
+    if (kept.length >= topK) break;
+  }
+  return kept;
+}
+
+const SELECT_PASSAGE = sql`chunks.id AS chunk_id, chunks.document_id, documents.source_item_id, documents.title, documents.url,
+  chunks.page, chunks.section, chunks.text`;
+
+/**
+ * pg_textsearch's BM25 index yields chunks in score order; the access filter then keeps
+ * the readable ones. The window of index results widens until enough readable passages
+ * are found (or the index runs out), so a narrow scope still returns topK — the same
+ * idea as pgvector's iterative scans. Exact scores are computed only for the passages
+ * returned.
+ */
+async function rankWithBm25Index(
+  executor: Executor,
+  reader: Reader,
+  query: string,
+  topK: number,
+  maxPerDocument: number,
+): Promise<CandidateRow[]> {
+  const bm25Query = sql`to_bm25query(${query}, 'chunks_search_bm25_idx')`;
+  let window = Math.max(50, topK * maxPerDocument * 2);
+  let chosen: { id: string; document_id: string }[] = [];
+  for (;;) {
+    const ranked = await sql<{ id: string; document_id: string; window_rows: number }>`
+      SELECT ranked.id, ranked.document_id, ranked.window_rows
+      FROM (
+        SELECT window_chunks.id, window_chunks.document_id,
+               row_number() OVER () AS rank, count(*) OVER () AS window_rows
+        FROM (
+          SELECT chunks.id, chunks.document_id FROM chunks
+          WHERE chunks.tenant_id = ${reader.tenantId}
+          ORDER BY chunks.search_text <@> ${bm25Query}
+          LIMIT ${window}
+        ) AS window_chunks
+      ) AS ranked
+      JOIN documents ON documents.id = ranked.document_id
+      WHERE documents.is_active AND ${documentAccessFilter(reader)}
+      ORDER BY ranked.rank`.execute(executor);
+    chosen = limitPerDocument(ranked.rows, topK, maxPerDocument);
+    const windowRows = Number(ranked.rows[0]?.window_rows ?? 0);
+    const isExhausted = ranked.rows.length === 0 || windowRows < window;
+    if (chosen.length >= topK || isExhausted || window >= 100_000) break;
+    window *= 4;
+  }
+  if (chosen.length === 0) return [];
+  const scored = await sql<CandidateRow>`
+    SELECT ${SELECT_PASSAGE}, -(chunks.search_text <@> ${bm25Query})::float8 AS score
+    FROM chunks JOIN documents ON documents.id = chunks.document_id
+    WHERE chunks.tenant_id = ${reader.tenantId}
+      AND chunks.id = ANY(${chosen.map((row) => row.id)}::uuid[])`.execute(executor);
+  return scored.rows.sort(
+    (left, right) => right.score - left.score || left.chunk_id.localeCompare(right.chunk_id),
+  );
+}
+
+/**
+ * BM25 computed in SQL over the `tsvector` index, for databases without pg_textsearch:
+ * candidates are chunks matching any query lexeme (GIN index); each matching lexeme
+ * contributes idf · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)), with document frequencies
+ * and average length taken over the tenant's chunks.
+ */
+async function rankWithFullText(
+  executor: Executor,
+  reader: Reader,
+  query: string,
+  limit: number,
+): Promise<CandidateRow[]> {
+  const result = await sql<CandidateRow>`
+    WITH terms AS (
+      SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector('english', ${query}))
+    ),
+    matcher AS (
+      SELECT to_tsquery('simple', string_agg(quote_literal(term), ' | ')) AS q FROM terms
+    ),
+    stats AS (
+      SELECT count(*)::float8 AS n, greatest(avg(token_count), 1)::float8 AS avgdl FROM chunks WHERE tenant_id = ${reader.tenantId}
+    ),
+    frequencies AS (
+      SELECT terms.term,
+             (SELECT count(*) FROM chunks WHERE chunks.tenant_id = ${reader.tenantId}
+                AND chunks.tsv @@ quote_literal(terms.term)::tsquery)::float8 AS df
+      FROM terms
+    ),
+    candidates AS (
+      SELECT chunks.id, chunks.tsv, greatest(chunks.token_count, 1)::float8 AS dl
+      FROM chunks
+      JOIN documents ON documents.id = chunks.document_id
+      WHERE chunks.tenant_id = ${reader.tenantId}
+        AND documents.is_active
+        AND ${documentAccessFilter(reader)}
+        AND chunks.tsv @@ (SELECT q FROM matcher)
+    ),
+    scored AS (
+      SELECT candidates.id,
+             sum(
+               ln(1 + (stats.n - frequencies.df + 0.5) / (frequencies.df + 0.5))
+               * (cardinality(entry.positions) * (${sql.lit(K1)} + 1))
+               / (cardinality(entry.positions) + ${sql.lit(K1)} * (1 - ${sql.lit(B)} + ${sql.lit(B)} * candidates.dl / stats.avgdl))
+             ) AS score
+      FROM candidates
+      CROSS JOIN stats
+      CROSS JOIN LATERAL unnest(candidates.tsv) AS entry(lexeme, positions, weights)
+      JOIN frequencies ON frequencies.term = entry.lexeme
+      GROUP BY candidates.id
+      ORDER BY score DESC
+      LIMIT ${limit}
+    )
+    SELECT ${SELECT_PASSAGE}, scored.score::float8 AS score
+    FROM scored
+    JOIN chunks ON chunks.id = scored.id
+    JOIN documents ON documents.id = chunks.document_id
+    ORDER BY scored.score DESC, chunks.id`.execute(executor);
+  return result.rows;
+}
+
+const WORD = /[\p{L}\p{N}]+/gu;
+const STOPWORDS = new Set(
+  'a an and are as at be by for from has have how i in is it of on or that the this to was what when where which who why will with do does did can my our your their'.split(
+    ' ',
+  ),
+);
+
+function stems(text: string): Set<string> {
+  const words = text.toLowerCase().match(WORD) ?? [];
+  return new Set(words.filter((word) => !STOPWORDS.has(word)).map((word) => word.slice(0, 6)));
+}
+
+/** The one or two sentences of a passage that share most words with the query, ~240 characters. */
+export function makeSnippet(text: string, query: string, maxLength = 240): string {
+  const queryStems = stems(query);
+  const sentences = splitSentences(text);
+  if (sentences.length === 0) return text.slice(0, maxLength);
+  let best = 0;
+  let bestScore = -1;
+  sentences.forEach((sentence, index) => {
+    let score = 0;
+    for (const stem of stems(sentence)) if (queryStems.has(stem)) score++;
+    if (score > bestScore) {
+      bestScore = score;
+      best = index;
+    }
+  });
+  let snippet = sentences[best]!;
+  if (snippet.length < maxLength / 2 && sentences[best + 1]) snippet = `${snippet} ${sentences[best + 1]}`;
+  if (snippet.length > maxLength) snippet = `${snippet.slice(0, maxLength - 1).replace(/\s+\S*$/, '')}…`;
+  const prefix = best > 0 ? '… ' : '';
+  return `${prefix}${snippet}`;
+}
