@@ -2,10 +2,17 @@
  * `npm run bench`: figures, not pass/fail. Runs in-process on embedded PGlite (in memory)
  * and prints medians and tail percentiles; compare within one run (machines are noisy).
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import MiniSearch from 'minisearch';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createJobDefinitions } from '../src/jobs.ts';
 import { deriveServerKeys } from '../src/modules/auth/server-keys.ts';
+import { findOrCreateSource } from '../src/modules/documents/documents.repository.ts';
+import { ingestBatch } from '../src/modules/ingestion/ingestion.service.ts';
+import { evaluateRun, loadBeirDataset } from '../src/modules/retrieval/evaluation.ts';
+import { searchPassages } from '../src/modules/retrieval/retrieval.service.ts';
 import { createTenant } from '../src/modules/tenancy/tenancy.service.ts';
 import { createUser } from '../src/modules/users/users.service.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
@@ -13,6 +20,105 @@ import { migrate } from '../src/platform/db/migrations.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { JobQueue } from '../src/platform/queue.ts';
 import { createMemoryRateLimiter } from '../src/platform/rate-limit.ts';
+
+async function benchRetrieval(): Promise<void> {
+  const directory =
+    process.env.NEXUS_BENCH_DATASET ??
+    fileURLToPath(new URL('../../../../shared/datasets/scifact', import.meta.url));
+  if (!existsSync(directory)) {
+    console.log(`retrieval: skipped (no dataset at ${directory}; set NEXUS_BENCH_DATASET)`);
+    return;
+  }
+  const dataset = await loadBeirDataset(directory);
+  const retrievalDb = await openDatabase({ kind: 'embedded', dataDir: 'memory://' });
+  await migrate(retrievalDb);
+  const tenant = await retrievalDb.transaction((trx) =>
+    createTenant(trx, { slug: 'bench', name: 'Bench', taxonomy: [] }),
+  );
+  const sourceId = await findOrCreateSource(retrievalDb.kysely, {
+    tenantId: tenant.id,
+    kind: 'folder',
+    name: 'bench',
+  });
+  const encoder = new TextEncoder();
+  let started = performance.now();
+  let chunks = 0;
+  for (let start = 0; start < dataset.corpus.length; start += 500) {
+    const items = dataset.corpus.slice(start, start + 500).map((document) => ({
+      sourceItemId: document.id,
+      title: document.title,
+      bytes: encoder.encode(document.text || document.title),
+    }));
+    chunks += (
+      await retrievalDb.transaction((trx) => ingestBatch(trx, { tenantId: tenant.id, sourceId }, items))
+    ).chunks;
+  }
+  await retrievalDb.executeSql('ANALYZE documents, chunks');
+  const ingestSeconds = (performance.now() - started) / 1000;
+  console.log(
+    `\nretrieval on ${dataset.name}: ingest ${dataset.corpus.length} documents / ${chunks} chunks in ${ingestSeconds.toFixed(1)} s = ` +
+      `${(dataset.corpus.length / ingestSeconds).toFixed(0)} documents/s, ${(chunks / ingestSeconds).toFixed(0)} chunks/s`,
+  );
+  const reader = { tenantId: tenant.id, role: 'super_admin' as const, departmentId: null, regionId: null };
+  const queries = [...dataset.queries.values()];
+  const nexusSearch = (query: string) => searchPassages(retrievalDb, reader, query, { topK: 10 });
+
+  started = performance.now();
+  const miniSearch = new MiniSearch<{ id: string; title: string; text: string }>({
+    fields: ['title', 'text'],
+    storeFields: [],
+  });
+  miniSearch.addAll(
+    dataset.corpus.map((document) => ({ id: document.id, title: document.title, text: document.text })),
+  );
+  console.log(`minisearch baseline: index built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const miniSearchQuery = async (query: string) => miniSearch.search(query).slice(0, 10);
+
+  for (const concurrency of [1, 8]) {
+    const nexus = await runConcurrently(queries, concurrency, nexusSearch);
+    const baseline = await runConcurrently(queries, concurrency, miniSearchQuery);
+    console.log(
+      `search top-10, ${concurrency} client(s): nexus p50 ${nexus.p50.toFixed(1)} / p95 ${nexus.p95.toFixed(1)} / p99 ${nexus.p99.toFixed(1)} ms; ` +
+        `minisearch p50 ${baseline.p50.toFixed(2)} / p95 ${baseline.p95.toFixed(2)} / p99 ${baseline.p99.toFixed(2)} ms; ` +
+        `ratio p50 ${(nexus.p50 / baseline.p50).toFixed(1)}x`,
+    );
+  }
+  const miniRun = new Map(
+    [...dataset.queries].map(([id, text]) => [
+      id,
+      miniSearch
+        .search(text)
+        .slice(0, 100)
+        .map((hit) => ({ documentId: String(hit.id), score: hit.score })),
+    ]),
+  );
+  console.log(
+    `minisearch nDCG@10 on the same queries: ${evaluateRun(miniRun, dataset.qrels).ndcgAt10.toFixed(4)} (nexus: see npm run nexus -- eval)`,
+  );
+  await retrievalDb.close();
+}
+
+/** Latency of each call when `concurrency` callers share the work. */
+async function runConcurrently(
+  inputs: string[],
+  concurrency: number,
+  fn: (input: string) => Promise<unknown>,
+): Promise<{ p50: number; p95: number; p99: number }> {
+  const samples: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < inputs.length) {
+        const input = inputs[next++]!;
+        const callStarted = performance.now();
+        await fn(input);
+        samples.push(performance.now() - callStarted);
+      }
+    }),
+  );
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99) };
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -89,3 +195,5 @@ console.log(`authentication overhead per request (p50 /me − p50 /healthz): ${(
 await app.close();
 await queue.stop(1_000);
 await db.close();
+
+await benchRetrieval();
