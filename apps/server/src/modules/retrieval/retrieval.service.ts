@@ -131,24 +131,30 @@ async function rankWithBm25Index(
   let window = Math.max(50, topK * maxPerDocument * 2);
   let chosen: { id: string; document_id: string }[] = [];
   for (;;) {
-    const ranked = await sql<{ id: string; document_id: string; window_rows: number }>`
-      SELECT ranked.id, ranked.document_id, ranked.window_rows
+    // Every row of the window comes back (so its size tells whether the index ran out);
+    // `readable` carries the access decision, made in SQL.
+    const ranked = await sql<{ id: string; document_id: string; readable: boolean }>`
+      SELECT window_chunks.id, window_chunks.document_id,
+             EXISTS (
+               SELECT 1 FROM documents
+               WHERE documents.id = window_chunks.document_id AND documents.is_active AND ${documentAccessFilter(reader)}
+             ) AS readable
       FROM (
-        SELECT window_chunks.id, window_chunks.document_id,
-               row_number() OVER () AS rank, count(*) OVER () AS window_rows
+        SELECT chunks.id, chunks.document_id, row_number() OVER () AS rank
         FROM (
           SELECT chunks.id, chunks.document_id FROM chunks
           WHERE chunks.tenant_id = ${reader.tenantId}
           ORDER BY chunks.search_text <@> ${bm25Query}
           LIMIT ${window}
-        ) AS window_chunks
-      ) AS ranked
-      JOIN documents ON documents.id = ranked.document_id
-      WHERE documents.is_active AND ${documentAccessFilter(reader)}
-      ORDER BY ranked.rank`.execute(executor);
-    chosen = limitPerDocument(ranked.rows, topK, maxPerDocument);
-    const windowRows = Number(ranked.rows[0]?.window_rows ?? 0);
-    const isExhausted = ranked.rows.length === 0 || windowRows < window;
+        ) AS chunks
+      ) AS window_chunks
+      ORDER BY window_chunks.rank`.execute(executor);
+    chosen = limitPerDocument(
+      ranked.rows.filter((row) => row.readable),
+      topK,
+      maxPerDocument,
+    );
+    const isExhausted = ranked.rows.length < window;
     if (chosen.length >= topK || isExhausted || window >= 100_000) break;
     window *= 4;
   }
@@ -179,19 +185,19 @@ async function rankWithFullText(
     WITH terms AS (
       SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector('english', ${query}))
     ),
-    matcher AS (
+    matcher AS MATERIALIZED (
       SELECT to_tsquery('simple', string_agg(quote_literal(term), ' | ')) AS q FROM terms
     ),
-    stats AS (
+    stats AS MATERIALIZED (
       SELECT count(*)::float8 AS n, greatest(avg(token_count), 1)::float8 AS avgdl FROM chunks WHERE tenant_id = ${reader.tenantId}
     ),
-    frequencies AS (
+    frequencies AS MATERIALIZED (
       SELECT terms.term,
              (SELECT count(*) FROM chunks WHERE chunks.tenant_id = ${reader.tenantId}
                 AND chunks.tsv @@ quote_literal(terms.term)::tsquery)::float8 AS df
       FROM terms
     ),
-    candidates AS (
+    candidates AS MATERIALIZED (
       SELECT chunks.id, chunks.tsv, greatest(chunks.token_count, 1)::float8 AS dl
       FROM chunks
       JOIN documents ON documents.id = chunks.document_id

@@ -1,0 +1,169 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { Reader } from '../src/modules/documents/access-scope.ts';
+import { findOrCreateSource } from '../src/modules/documents/documents.repository.ts';
+import { ingestBatch } from '../src/modules/ingestion/ingestion.service.ts';
+import { makeSnippet, searchPassages } from '../src/modules/retrieval/retrieval.service.ts';
+import { createTenant, resolveDepartment } from '../src/modules/tenancy/tenancy.service.ts';
+import { createTestDatabase, describeEachBackend, type TestDatabase } from './helpers/databases.ts';
+
+const encoder = new TextEncoder();
+
+describeEachBackend('retrieval access filter', (backend) => {
+  let database: TestDatabase;
+  let acmeId: string;
+  let globexId: string;
+  let ukIt: { departmentId: string; regionId: string };
+  let usHr: { departmentId: string; regionId: string };
+
+  beforeEach(async () => {
+    database = await createTestDatabase(backend);
+    const { db } = database;
+    const [acme, globex] = await db.transaction(async (trx) => [
+      await createTenant(trx, { slug: 'acme', name: 'Acme' }),
+      await createTenant(trx, { slug: 'globex', name: 'Globex' }),
+    ]);
+    acmeId = acme!.id;
+    globexId = globex!.id;
+    const it = await resolveDepartment(db.kysely, acmeId, 'UK/IT');
+    const hr = await resolveDepartment(db.kysely, acmeId, 'US/HR');
+    ukIt = { departmentId: it.id, regionId: it.regionId };
+    usHr = { departmentId: hr.id, regionId: hr.regionId };
+    const acmeSource = await findOrCreateSource(db.kysely, {
+      tenantId: acmeId,
+      kind: 'folder',
+      name: 'docs',
+    });
+    const globexSource = await findOrCreateSource(db.kysely, {
+      tenantId: globexId,
+      kind: 'folder',
+      name: 'docs',
+    });
+    // 300 US/HR documents that mention parental leave often (they rank first),
+    // one UK-region document that mentions it once, one tenant-wide, one in another tenant.
+    const hrDocuments = Array.from({ length: 300 }, (_, index) => ({
+      sourceItemId: `hr-${index}`,
+      title: `US parental leave guide ${index}`,
+      bytes: encoder.encode(
+        `Parental leave. Parental leave requests. Parental leave approval number ${index}.`,
+      ),
+    }));
+    await db.transaction(async (trx) => {
+      await ingestBatch(
+        trx,
+        { tenantId: acmeId, sourceId: acmeSource, departmentIds: [usHr.departmentId] },
+        hrDocuments,
+      );
+      await ingestBatch(trx, { tenantId: acmeId, sourceId: acmeSource, regionIds: [ukIt.regionId] }, [
+        {
+          sourceItemId: 'uk',
+          title: 'UK handbook',
+          bytes: encoder.encode('Staff in the UK may take parental leave after one year.'),
+        },
+      ]);
+      await ingestBatch(trx, { tenantId: acmeId, sourceId: acmeSource }, [
+        {
+          sourceItemId: 'all',
+          title: 'Company values',
+          bytes: encoder.encode('We support families, including with leave.'),
+        },
+      ]);
+      await ingestBatch(trx, { tenantId: globexId, sourceId: globexSource }, [
+        {
+          sourceItemId: 'globex',
+          title: 'Globex secret leave plan',
+          bytes: encoder.encode('Parental leave at Globex is unlimited.'),
+        },
+      ]);
+    });
+    await db.executeSql('ANALYZE documents, chunks');
+  });
+  afterEach(async () => {
+    await database.cleanup();
+  });
+
+  const reader = (overrides: Partial<Reader>): Reader => ({
+    tenantId: acmeId,
+    role: 'user',
+    departmentId: null,
+    regionId: null,
+    ...overrides,
+  });
+
+  it('returns the few readable passages even when hundreds of unreadable ones rank higher', async () => {
+    const results = await searchPassages(database.db, reader({ role: 'user', ...ukIt }), 'parental leave', {
+      topK: 10,
+    });
+    expect(results.map((result) => result.sourceItemId).sort()).toEqual(['all', 'uk']);
+  });
+
+  it('lets each reader see exactly their scope', async () => {
+    const usUser = await searchPassages(database.db, reader({ role: 'user', ...usHr }), 'parental leave', {
+      topK: 100,
+    });
+    expect(usUser).toHaveLength(100);
+    expect(
+      usUser.every((result) => result.sourceItemId?.startsWith('hr-') || result.sourceItemId === 'all'),
+    ).toBe(true);
+    const admin = await searchPassages(
+      database.db,
+      reader({ role: 'super_admin' }),
+      'parental leave uk one year',
+      { topK: 5 },
+    );
+    expect(admin.map((result) => result.sourceItemId)).toContain('uk');
+    const apiKey = await searchPassages(database.db, reader({ role: 'api_key' }), 'parental leave', {
+      topK: 10,
+    });
+    expect(apiKey.map((result) => result.sourceItemId)).toEqual(['all']);
+    const noDepartment = await searchPassages(database.db, reader({ role: 'user' }), 'parental leave', {
+      topK: 10,
+    });
+    expect(noDepartment.map((result) => result.sourceItemId)).toEqual(['all']);
+  });
+
+  it('never crosses tenants, whatever the role', async () => {
+    for (const role of ['super_admin', 'user', 'api_key'] as const) {
+      const results = await searchPassages(
+        database.db,
+        reader({ role, ...ukIt }),
+        'Globex unlimited secret',
+        { topK: 100 },
+      );
+      expect(results.map((result) => result.title)).not.toContain('Globex secret leave plan');
+    }
+    const globex = await searchPassages(
+      database.db,
+      reader({ tenantId: globexId, role: 'super_admin' }),
+      'parental leave',
+    );
+    expect(globex.map((result) => result.sourceItemId)).toEqual(['globex']);
+  });
+
+  it('ranks by BM25 with scores, de-duplicated by document, and ignores empty queries', async () => {
+    const results = await searchPassages(
+      database.db,
+      reader({ role: 'super_admin' }),
+      'parental leave approval number 7',
+      {
+        topK: 3,
+      },
+    );
+    expect(results[0]?.sourceItemId).toBe('hr-7');
+    expect(results[0]!.score).toBeGreaterThan(results[2]!.score);
+    expect(new Set(results.map((result) => result.documentId)).size).toBe(results.length);
+    expect(await searchPassages(database.db, reader({ role: 'super_admin' }), '   ')).toEqual([]);
+    expect(
+      await searchPassages(database.db, reader({ role: 'super_admin' }), 'zzzqqq nonexistentterm'),
+    ).toEqual([]);
+  });
+});
+
+it('makes snippets from the sentences that share most words with the query', () => {
+  const text =
+    'This policy applies to all staff. Full-time UK employees are entitled to 25 days of paid annual leave per year. Requests go through PeopleHub.';
+  expect(makeSnippet(text, 'How many days of annual leave do UK employees get?')).toContain(
+    '25 days of paid annual leave',
+  );
+  expect(makeSnippet(text, 'How many days of annual leave do UK employees get?').startsWith('… ')).toBe(true);
+  expect(makeSnippet('word '.repeat(200), 'word').length).toBeLessThanOrEqual(242);
+});
