@@ -34,6 +34,7 @@ import { registerRetrievalRoutes } from './modules/retrieval/retrieval.routes.ts
 import { registerTenancyRoutes } from './modules/tenancy/tenancy.routes.ts';
 import { registerUserRoutes } from './modules/users/users.routes.ts';
 import type { Db } from './platform/db/database.ts';
+import type { Embedder } from './platform/embeddings.ts';
 import { AppError, errorTypeForStatus } from './platform/errors.ts';
 import type { Logger } from './platform/logger.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
@@ -48,6 +49,8 @@ export interface AppDependencies {
   metrics?: Metrics;
   keys: ServerKeys;
   rateLimiter: RateLimiter;
+  /** Dense retrieval, when configured. */
+  embedder?: Embedder | null;
 }
 
 declare module 'fastify' {

@@ -70,6 +70,11 @@ const environmentSchema = z.object({
     .int()
     .min(1024)
     .default(200 * 1024 * 1024),
+  NEXUS_EMBEDDING_PROVIDER: z.enum(['openai', 'azure_openai', 'google', 'openai_compatible']).optional(),
+  NEXUS_EMBEDDING_MODEL: z.string().min(1).optional(),
+  NEXUS_EMBEDDING_DIMENSIONS: z.coerce.number().int().min(1).max(16_000).optional(),
+  NEXUS_EMBEDDING_BASE_URL: z.url().optional(),
+  NEXUS_EMBEDDING_API_KEY: z.string().min(1).optional(),
   NEXUS_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -103,8 +108,18 @@ export interface Config {
   readonly rateLimits: { userPerMinute: number; apiKeyPerMinute: number };
   /** Limits on ingested files (uploads, folders, URLs). */
   readonly ingestion: { maxBytes: number; maxPages: number; maxDecompressedBytes: number };
+  /** Dense retrieval: the embedding model, or null for lexical retrieval only. */
+  readonly embeddings: EmbeddingConfig | null;
   /** OpenID Connect single sign-on (Entra ID or any OIDC IdP), when configured. */
   readonly sso: SsoConfig | null;
+}
+
+export interface EmbeddingConfig {
+  provider: 'openai' | 'azure_openai' | 'google' | 'openai_compatible';
+  model: string;
+  dimensions: number;
+  baseUrl: string | undefined;
+  apiKey: string | undefined;
 }
 
 export interface SsoConfig {
@@ -164,6 +179,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     NEXUS_SSO_CLIENT_SECRET: env.NEXUS_SSO_CLIENT_SECRET,
     NEXUS_SSO_REDIRECT_URL: env.NEXUS_SSO_REDIRECT_URL,
   };
+  if (env.NEXUS_EMBEDDING_PROVIDER && (!env.NEXUS_EMBEDDING_MODEL || !env.NEXUS_EMBEDDING_DIMENSIONS)) {
+    throw new ConfigError([
+      'NEXUS_EMBEDDING_MODEL and NEXUS_EMBEDDING_DIMENSIONS: required when NEXUS_EMBEDDING_PROVIDER is set',
+    ]);
+  }
   const missingSso = Object.entries(ssoVariables).filter(([, value]) => !value);
   if (missingSso.length > 0 && missingSso.length < 4) {
     throw new ConfigError(missingSso.map(([name]) => `${name}: required when single sign-on is configured`));
@@ -208,6 +228,15 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
             allowInsecureRequests: env.NEXUS_SSO_ALLOW_INSECURE_HTTP,
           })
         : null,
+    embeddings: env.NEXUS_EMBEDDING_PROVIDER
+      ? Object.freeze({
+          provider: env.NEXUS_EMBEDDING_PROVIDER,
+          model: env.NEXUS_EMBEDDING_MODEL!,
+          dimensions: env.NEXUS_EMBEDDING_DIMENSIONS!,
+          baseUrl: env.NEXUS_EMBEDDING_BASE_URL,
+          apiKey: env.NEXUS_EMBEDDING_API_KEY,
+        })
+      : null,
     ingestion: Object.freeze({
       maxBytes: env.NEXUS_MAX_UPLOAD_BYTES,
       maxPages: env.NEXUS_MAX_PAGES,

@@ -1,9 +1,13 @@
 import type { Config } from './config.ts';
 import { createIngestDocumentJob } from './modules/ingestion/ingestion.jobs.ts';
 import { purgeExpiredRefreshTokensJob } from './modules/maintenance/maintenance.jobs.ts';
+import type { Embedder } from './platform/embeddings.ts';
 import type { AnyJobDefinition } from './platform/queue.ts';
 
 /** Every job the worker runs. Add a module's jobs here. */
-export function createJobDefinitions(config: Pick<Config, 'ingestion'>): AnyJobDefinition[] {
-  return [purgeExpiredRefreshTokensJob, createIngestDocumentJob(config.ingestion)];
+export function createJobDefinitions(
+  config: Pick<Config, 'ingestion'>,
+  embedder: Embedder | null = null,
+): AnyJobDefinition[] {
+  return [purgeExpiredRefreshTokensJob, createIngestDocumentJob(config.ingestion, embedder)];
 }

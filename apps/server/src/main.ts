@@ -117,6 +117,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
       logger,
       keys: runtime.keys,
       rateLimiter: runtime.rateLimiter,
+      embedder: runtime.embedder,
     });
     const address = await app.listen({ port: config.port, host: config.host });
     await runtime.lock?.update({ url: address });
@@ -215,7 +216,12 @@ export async function runCommand(argv: string[], config: Config, logger: Logger)
           runtime.db,
           config.demoPassword ? { password: config.demoPassword } : {},
         );
-        if (result) await loadDemoDocuments(runtime.db, result.tenantId, { limits: config.ingestion });
+        if (result) {
+          await loadDemoDocuments(runtime.db, result.tenantId, {
+            limits: config.ingestion,
+            embedder: runtime.embedder,
+          });
+        }
         return result;
       });
       if (seeded) printDemoCredentials(seeded);
@@ -330,7 +336,7 @@ export async function runCommand(argv: string[], config: Config, logger: Logger)
       if (!subcommand) throw new UsageError('ingest needs a file, folder or URL');
       const tenantSlug = typeof flags.tenant === 'string' ? flags.tenant : DEMO_TENANT.slug;
       await withDatabase(config, logger, 'ingest', (runtime) =>
-        ingestFromCommandLine(runtime.db, config, {
+        ingestFromCommandLine(runtime.db, config, runtime.embedder, {
           target: subcommand,
           tenantSlug,
           departments: parseCodeList(flags.departments as string | undefined),
@@ -353,7 +359,7 @@ export async function runCommand(argv: string[], config: Config, logger: Logger)
           departmentId: null,
           regionId: null,
         };
-        return searchPassages(runtime.db, reader, subcommand, { topK });
+        return searchPassages(runtime.db, reader, subcommand, { topK, embedder: runtime.embedder });
       });
       if (passages.length === 0) console.log('No passages match.');
       passages.forEach((passage, index) => {
@@ -372,7 +378,7 @@ export async function runCommand(argv: string[], config: Config, logger: Logger)
         ? new SingleBar({ format: '{phase} [{bar}] {value}/{total}' }, Presets.shades_classic)
         : null;
       let phase = '';
-      const report = await evaluateBeir(subcommand, config.database, (progress) => {
+      const report = await evaluateBeir(subcommand, config.database, config.embeddings, (progress) => {
         if (!bar) return;
         if (progress.phase !== phase) {
           if (phase) bar.stop();

@@ -2,9 +2,11 @@ import { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import { createJobDefinitions } from './jobs.ts';
 import { loadServerKeys, type ServerKeys } from './modules/auth/server-keys.ts';
+import { ensureVectorIndex } from './modules/retrieval/vector-index.ts';
 import { type DataDirectoryLock, lockDataDirectory } from './platform/data-directory-lock.ts';
-import { type Db, openDatabase } from './platform/db/database.ts';
+import { type Db, detectCapabilities, openDatabase } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrations.ts';
+import { createEmbedder, type Embedder } from './platform/embeddings.ts';
 import type { Logger } from './platform/logger.ts';
 import { JobQueue } from './platform/queue.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './platform/rate-limit.ts';
@@ -16,6 +18,8 @@ export interface Runtime {
   redis: Redis | null;
   lock: DataDirectoryLock | null;
   keys: ServerKeys;
+  /** Dense retrieval, when an embedding provider is configured and the database has pgvector. */
+  embedder: Embedder | null;
   /** Shared through Redis when REDIS_URL is set (falling back to in-process if it fails). */
   rateLimiter: RateLimiter;
   close(): Promise<void>;
@@ -58,10 +62,21 @@ export async function openRuntime(config: Config, logger: Logger, options: Runti
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
     const keys = await loadServerKeys(db, config.auth.secret);
+    let embedder: Embedder | null = null;
+    if (config.embeddings) {
+      if ((await detectCapabilities(db)).vector) {
+        embedder = createEmbedder(config.embeddings);
+        await ensureVectorIndex(db, config.embeddings.dimensions);
+      } else {
+        logger.warn(
+          'an embedding provider is configured but the database has no pgvector: lexical retrieval only',
+        );
+      }
+    }
 
     let queue: JobQueue | null = null;
     if (options.queue) {
-      const jobQueue = new JobQueue(db, logger, createJobDefinitions(config), options.queue);
+      const jobQueue = new JobQueue(db, logger, createJobDefinitions(config, embedder), options.queue);
       await jobQueue.start();
       opened.push(() => jobQueue.stop(config.shutdownTimeoutMs));
       queue = jobQueue;
@@ -87,7 +102,7 @@ export async function openRuntime(config: Config, logger: Logger, options: Runti
             logger.warn({ err: error }, 'rate limiting fell back to in-process: Redis failed'),
         })
       : createMemoryRateLimiter();
-    return { db, queue, redis, lock, keys, rateLimiter, close };
+    return { db, queue, redis, lock, keys, embedder, rateLimiter, close };
   } catch (error) {
     await close();
     throw error;

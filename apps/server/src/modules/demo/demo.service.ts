@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { Db } from '../../platform/db/database.ts';
 import type { Role } from '../../platform/db/schema.ts';
+import type { Embedder } from '../../platform/embeddings.ts';
 import type { JobQueue } from '../../platform/queue.ts';
 import { findOrCreateSource } from '../documents/documents.repository.ts';
 import { resolveScope, submitDocument } from '../documents/documents.service.ts';
@@ -92,7 +93,7 @@ export async function seedDemo(db: Db, options: { password?: string } = {}): Pro
 export async function loadDemoDocuments(
   db: Db,
   tenantId: string,
-  ingestion: { queue: JobQueue; limits: ParseLimits } | { limits: ParseLimits },
+  ingestion: { queue: JobQueue; limits: ParseLimits } | { limits: ParseLimits; embedder: Embedder | null },
 ): Promise<number> {
   const manifest = await readDemoManifest();
   const sourceId = await findOrCreateSource(db.kysely, { tenantId, kind: 'demo', name: 'Demo documents' });
@@ -115,8 +116,12 @@ export async function loadDemoDocuments(
       await submitDocument(db, ingestion.queue, ingestion.limits, version, null);
     } else {
       const registered = await db.transaction((trx) => registerDocumentVersion(trx, version));
-      if (!registered.isUnchanged)
-        await ingestStoredDocument(db, tenantId, registered.document.id, { limits: ingestion.limits });
+      if (!registered.isUnchanged) {
+        await ingestStoredDocument(db, tenantId, registered.document.id, {
+          limits: ingestion.limits,
+          embedder: ingestion.embedder,
+        });
+      }
     }
   }
   return manifest.documents.length;

@@ -247,35 +247,37 @@ export interface NewChunk {
   tokenCount: number;
 }
 
-/** Replaces a document's chunks (call inside the transaction that marks the new version ready). */
+/** Replaces a document's chunks (call inside the transaction that marks the new version ready); returns their ids. */
 export async function replaceChunks(
   executor: Executor,
   tenantId: string,
   documentId: string,
   chunks: NewChunk[],
-): Promise<void> {
+): Promise<string[]> {
   await executor
     .deleteFrom('chunks')
     .where('tenant_id', '=', tenantId)
     .where('document_id', '=', documentId)
     .execute();
-  await insertChunks(
+  return insertChunks(
     executor,
     chunks.map((chunk) => ({ ...chunk, tenantId, documentId })),
   );
 }
 
-/** Inserts chunks of one or many documents in batches. */
+/** Inserts chunks of one or many documents in batches; returns their ids in the same order. */
 export async function insertChunks(
   executor: Executor,
   chunks: (NewChunk & { tenantId: string; documentId: string })[],
-): Promise<void> {
+): Promise<string[]> {
   const batchSize = 500;
+  const ids: string[] = [];
   for (let start = 0; start < chunks.length; start += batchSize) {
-    await executor
+    const batch = chunks.slice(start, start + batchSize);
+    const inserted = await executor
       .insertInto('chunks')
       .values(
-        chunks.slice(start, start + batchSize).map((chunk) => ({
+        batch.map((chunk) => ({
           tenant_id: chunk.tenantId,
           document_id: chunk.documentId,
           ordinal: chunk.ordinal,
@@ -286,8 +288,13 @@ export async function insertChunks(
           token_count: chunk.tokenCount,
         })),
       )
+      .returning(['id', 'document_id', 'ordinal'])
       .execute();
+    // Map back by (document, ordinal) rather than relying on RETURNING's order.
+    const idByKey = new Map(inserted.map((row) => [`${row.document_id}:${row.ordinal}`, row.id]));
+    for (const chunk of batch) ids.push(idByKey.get(`${chunk.documentId}:${chunk.ordinal}`)!);
   }
+  return ids;
 }
 
 export interface JobRow {

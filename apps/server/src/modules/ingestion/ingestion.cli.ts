@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../platform/db/database.ts';
+import type { Embedder } from '../../platform/embeddings.ts';
 import { AppError } from '../../platform/errors.ts';
 import { findOrCreateSource } from '../documents/documents.repository.ts';
 import { resolveScope } from '../documents/documents.service.ts';
@@ -16,6 +17,7 @@ import { type DocumentVersion, ingestStoredDocument, registerDocumentVersion } f
 export async function ingestFromCommandLine(
   db: Db,
   config: Config,
+  embedder: Embedder | null,
   options: { target: string; tenantSlug: string; departments: string[]; regions: string[] },
 ): Promise<void> {
   const tenant = await requireTenant(db.kysely, options.tenantSlug);
@@ -58,6 +60,7 @@ export async function ingestFromCommandLine(
     }
     const outcome = await ingestStoredDocument(db, tenant.id, registered.document.id, {
       limits: config.ingestion,
+      embedder,
     });
     if (outcome.status === 'rejected') {
       counts.rejected++;

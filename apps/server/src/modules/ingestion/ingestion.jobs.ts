@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Embedder } from '../../platform/embeddings.ts';
 import { defineJob } from '../../platform/queue.ts';
 import { ingestStoredDocument, updateJobRecord } from './ingestion.service.ts';
 import type { ParseLimits } from './ingestion.types.ts';
@@ -7,7 +8,7 @@ export const INGEST_DOCUMENT_JOB = 'ingest-document';
 export const INGEST_ATTEMPTS = 3;
 
 /** Parses, chunks and indexes one stored document version; progress and outcome go to the jobs table. */
-export function createIngestDocumentJob(limits: ParseLimits) {
+export function createIngestDocumentJob(limits: ParseLimits, embedder: Embedder | null = null) {
   return defineJob({
     name: INGEST_DOCUMENT_JOB,
     version: 1,
@@ -20,6 +21,7 @@ export function createIngestDocumentJob(limits: ParseLimits) {
       try {
         const outcome = await ingestStoredDocument(db, tenantId, documentId, {
           limits,
+          embedder,
           log,
           onProgress: (progress) => updateJobRecord(db.kysely, jobId, { progress }),
         });

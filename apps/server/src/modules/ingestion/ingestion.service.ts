@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db, Executor } from '../../platform/db/database.ts';
+import type { Embedder } from '../../platform/embeddings.ts';
 import type { Logger } from '../../platform/logger.ts';
 import {
   type DocumentRow,
@@ -15,6 +16,7 @@ import {
   updateJobRecord,
   upsertDocumentBlob,
 } from '../documents/documents.repository.ts';
+import { storeEmbeddings } from '../retrieval/vector-index.ts';
 import { chunkDocument } from './chunker.ts';
 import {
   type Chunk,
@@ -135,6 +137,8 @@ function sameMembers(left: string[], right: string[]): boolean {
 
 export interface IngestOptions {
   limits?: ParseLimits;
+  /** Computes chunk embeddings (dense retrieval) when set. */
+  embedder?: Embedder | null;
   log?: Logger;
   /** 0..1 as the work advances. */
   onProgress?: (progress: number) => Promise<void> | void;
@@ -191,12 +195,25 @@ export async function ingestStoredDocument(
   await options.onProgress?.(0.4);
 
   const chunks = chunkDocument(parsed);
-  await options.onProgress?.(0.7);
+  await options.onProgress?.(0.5);
   const isTitleFromFile = document.title === blob.filename;
   const title = isTitleFromFile && parsed.title ? parsed.title : document.title;
+  const newChunks = toNewChunks(title, chunks);
+  // Provider errors propagate: the job is retried and the previous version stays searchable.
+  const embeddings = options.embedder
+    ? await options.embedder.embed(newChunks.map((chunk) => chunk.searchText))
+    : null;
+  await options.onProgress?.(0.85);
 
   await db.transaction(async (trx) => {
-    await replaceChunks(trx, tenantId, documentId, toNewChunks(title, chunks));
+    const ids = await replaceChunks(trx, tenantId, documentId, newChunks);
+    if (embeddings && options.embedder) {
+      await storeEmbeddings(
+        trx,
+        options.embedder.id,
+        ids.map((chunkId, index) => ({ chunkId, embedding: embeddings[index]! })),
+      );
+    }
     await updateDocument(trx, tenantId, documentId, {
       title,
       mimeType: parsed.mimeType,
@@ -252,6 +269,7 @@ export async function ingestBatch(
   target: { tenantId: string; sourceId: string; departmentIds?: string[]; regionIds?: string[] },
   items: TextItem[],
   limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+  embedder: Embedder | null = null,
 ): Promise<{ documents: number; chunks: number; rejected: number }> {
   const prepared: { item: TextItem; parsed: ParsedDocument; chunks: Chunk[] }[] = [];
   let rejected = 0;
@@ -296,6 +314,14 @@ export async function ingestBatch(
       documentId: idBySourceItem.get(item.sourceItemId)!,
     })),
   );
-  await insertChunks(executor, rows);
+  const embeddings = embedder ? await embedder.embed(rows.map((row) => row.searchText)) : null;
+  const ids = await insertChunks(executor, rows);
+  if (embeddings && embedder) {
+    await storeEmbeddings(
+      executor,
+      embedder.id,
+      ids.map((chunkId, index) => ({ chunkId, embedding: embeddings[index]! })),
+    );
+  }
   return { documents: prepared.length, chunks: rows.length, rejected };
 }

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { DatabaseConfig } from '../../config.ts';
+import type { DatabaseConfig, EmbeddingConfig } from '../../config.ts';
 import { detectCapabilities, openDatabase } from '../../platform/db/database.ts';
 import { migrate } from '../../platform/db/migrations.ts';
+import { createEmbedder } from '../../platform/embeddings.ts';
 import { findOrCreateSource } from '../documents/documents.repository.ts';
 import { ingestBatch, type TextItem } from '../ingestion/ingestion.service.ts';
 import { createTenant } from '../tenancy/tenancy.service.ts';
 import { evaluateRun, loadBeirDataset, percentile, type ScoredDocument } from './evaluation.ts';
 import { searchPassages } from './retrieval.service.ts';
+import { ensureVectorIndex } from './vector-index.ts';
 
 export interface EvalReport {
   dataset: string;
@@ -36,6 +38,7 @@ export interface EvalProgress {
 export async function evaluateBeir(
   directory: string,
   database: DatabaseConfig,
+  embeddings: EmbeddingConfig | null,
   onProgress: (progress: EvalProgress) => void = () => {},
 ): Promise<EvalReport> {
   const dataset = await loadBeirDataset(directory);
@@ -46,6 +49,8 @@ export async function evaluateBeir(
   const db = await openDatabase(throwAway);
   try {
     await migrate(db);
+    const embedder = embeddings && (await detectCapabilities(db)).vector ? createEmbedder(embeddings) : null;
+    if (embedder) await ensureVectorIndex(db, embedder.dimensions);
     const tenant = await db.transaction((trx) =>
       createTenant(trx, { slug: 'eval', name: `Evaluation: ${dataset.name}`, taxonomy: [] }),
     );
@@ -68,7 +73,7 @@ export async function evaluateBeir(
         filename: `${document.id}.txt`,
       }));
       const result = await db.transaction((trx) =>
-        ingestBatch(trx, { tenantId: tenant.id, sourceId }, items),
+        ingestBatch(trx, { tenantId: tenant.id, sourceId }, items, undefined, embedder),
       );
       documents += result.documents;
       chunks += result.chunks;
@@ -87,7 +92,7 @@ export async function evaluateBeir(
     let done = 0;
     for (const [queryId, text] of dataset.queries) {
       const queryStarted = performance.now();
-      const passages = await searchPassages(db, reader, text, { topK: 100 });
+      const passages = await searchPassages(db, reader, text, { topK: 100, embedder });
       latencies.push(performance.now() - queryStarted);
       run.set(
         queryId,

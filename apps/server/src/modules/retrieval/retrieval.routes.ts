@@ -19,7 +19,10 @@ export const registerRetrievalRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const reader = readerFromPrincipal(requirePrincipal(request));
-      const passages = await searchPassages(db, reader, request.body.query, { topK: request.body.top_k });
+      const passages = await searchPassages(db, reader, request.body.query, {
+        topK: request.body.top_k,
+        embedder: app.deps.embedder ?? null,
+      });
       return {
         results: passages.map((passage) => ({
           chunk_id: passage.chunkId,

@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import { type Capabilities, type Db, detectCapabilities, type Executor } from '../../platform/db/database.ts';
 import { runAsTenant } from '../../platform/db/tenant-scope.ts';
+import type { Embedder } from '../../platform/embeddings.ts';
 import { documentAccessFilter, type Reader } from '../documents/access-scope.ts';
 import { splitSentences } from '../ingestion/sentences.ts';
+import { rankWithVectors } from './vector-index.ts';
 
 /**
  * The ranking function behind search and chat: lexical BM25 over title + section +
@@ -30,6 +32,8 @@ export interface SearchOptions {
   topK?: number;
   /** At most this many passages per document (default 1). */
   maxPerDocument?: number;
+  /** Adds dense retrieval, fused with BM25, when the database has pgvector. */
+  embedder?: Embedder | null;
 }
 
 const MAX_QUERY_LENGTH = 1_000;
@@ -69,14 +73,41 @@ export async function searchPassages(
   if (!text) return [];
   const topK = Math.min(Math.max(options.topK ?? 10, 1), 100);
   const maxPerDocument = Math.max(options.maxPerDocument ?? 1, 1);
-  const { bm25 } = await capabilitiesOf(db);
-  const rows = await runAsTenant(db, reader.tenantId, (trx) =>
-    bm25
-      ? rankWithBm25Index(trx, reader, text, topK, maxPerDocument)
-      : rankWithFullText(trx, reader, text, Math.max(100, topK * maxPerDocument * 4)).then((all) =>
-          limitPerDocument(all, topK, maxPerDocument),
-        ),
-  );
+  const { bm25, vector } = await capabilitiesOf(db);
+  const embedder = vector ? (options.embedder ?? null) : null;
+  const queryEmbedding = embedder ? (await embedder.embed([text]))[0]! : null;
+  const rows = await runAsTenant(db, reader.tenantId, async (trx) => {
+    const lexical: Ranked[] = bm25
+      ? await rankWithBm25Index(trx, reader, text, topK, maxPerDocument)
+      : (await rankWithFullText(trx, reader, text, Math.max(100, topK * maxPerDocument * 4))).map((row) => ({
+          id: row.chunk_id,
+          document_id: row.document_id,
+          row,
+        }));
+    if (!embedder || !queryEmbedding) {
+      const chosen = limitPerDocument(lexical, topK, maxPerDocument);
+      return bm25 ? scoreWithBm25Index(trx, reader, text, chosen) : chosen.map((ranked) => ranked.row!);
+    }
+    // Hybrid: reciprocal-rank fusion of the lexical and the vector ranking.
+    const dense = await rankWithVectors(
+      trx,
+      reader,
+      queryEmbedding,
+      embedder.dimensions,
+      Math.max(50, topK * maxPerDocument * 2),
+    );
+    const fused = fuseRankings([lexical, dense]);
+    const chosen = limitPerDocument(fused, topK, maxPerDocument);
+    const passages = await loadPassages(
+      trx,
+      reader,
+      chosen.map((row) => row.id),
+    );
+    const scoreById = new Map(chosen.map((row) => [row.id, row.score]));
+    return passages
+      .map((passage) => ({ ...passage, score: scoreById.get(passage.chunk_id) ?? 0 }))
+      .sort((left, right) => right.score - left.score);
+  });
   return rows
     .filter((row) => row.score > 0)
     .map((row) => ({
@@ -91,6 +122,25 @@ export async function searchPassages(
       snippet: makeSnippet(row.text, text),
       score: row.score,
     }));
+}
+
+/** Reciprocal-rank fusion (k = 60): Σ 1 / (k + rank) over the rankings a chunk appears in. */
+export function fuseRankings(
+  rankings: { id: string; document_id: string }[][],
+  k = 60,
+): { id: string; document_id: string; score: number }[] {
+  const fused = new Map<string, { id: string; document_id: string; score: number }>();
+  for (const ranking of rankings) {
+    ranking.forEach((row, index) => {
+      const id = row.id;
+      const entry = fused.get(id) ?? { id, document_id: row.document_id, score: 0 };
+      entry.score += 1 / (k + index + 1);
+      fused.set(id, entry);
+    });
+  }
+  return [...fused.values()].sort(
+    (left, right) => right.score - left.score || left.id.localeCompare(right.id),
+  );
 }
 
 function limitPerDocument<T extends { document_id: string }>(
@@ -110,15 +160,31 @@ function limitPerDocument<T extends { document_id: string }>(
   return kept;
 }
 
+/** A chunk in a ranking; the full row when the ranking already loaded it. */
+interface Ranked {
+  id: string;
+  document_id: string;
+  row?: CandidateRow;
+}
+
 const SELECT_PASSAGE = sql`chunks.id AS chunk_id, chunks.document_id, documents.source_item_id, documents.title, documents.url,
   chunks.page, chunks.section, chunks.text`;
+
+async function loadPassages(executor: Executor, reader: Reader, ids: string[]): Promise<CandidateRow[]> {
+  if (ids.length === 0) return [];
+  const result = await sql<CandidateRow>`
+    SELECT ${SELECT_PASSAGE}, 0::float8 AS score
+    FROM chunks JOIN documents ON documents.id = chunks.document_id
+    WHERE chunks.tenant_id = ${reader.tenantId} AND ${documentAccessFilter(reader)}
+      AND chunks.id = ANY(${ids}::uuid[])`.execute(executor);
+  return result.rows;
+}
 
 /**
  * pg_textsearch's BM25 index yields chunks in score order; the access filter then keeps
  * the readable ones. The window of index results widens until enough readable passages
  * are found (or the index runs out), so a narrow scope still returns topK — the same
- * idea as pgvector's iterative scans. Exact scores are computed only for the passages
- * returned.
+ * idea as pgvector's iterative scans.
  */
 async function rankWithBm25Index(
   executor: Executor,
@@ -126,10 +192,9 @@ async function rankWithBm25Index(
   query: string,
   topK: number,
   maxPerDocument: number,
-): Promise<CandidateRow[]> {
+): Promise<{ id: string; document_id: string }[]> {
   const bm25Query = sql`to_bm25query(${query}, 'chunks_search_bm25_idx')`;
   let window = Math.max(50, topK * maxPerDocument * 2);
-  let chosen: { id: string; document_id: string }[] = [];
   for (;;) {
     // Every row of the window comes back (so its size tells whether the index ran out);
     // `readable` carries the access decision, made in SQL.
@@ -149,18 +214,24 @@ async function rankWithBm25Index(
         ) AS chunks
       ) AS window_chunks
       ORDER BY window_chunks.rank`.execute(executor);
-    chosen = limitPerDocument(
-      ranked.rows.filter((row) => row.readable),
-      topK,
-      maxPerDocument,
-    );
+    const readable = ranked.rows.filter((row) => row.readable);
     const isExhausted = ranked.rows.length < window;
-    if (chosen.length >= topK || isExhausted || window >= 100_000) break;
+    if (limitPerDocument(readable, topK, maxPerDocument).length >= topK || isExhausted || window >= 100_000)
+      return readable;
     window *= 4;
   }
+}
+
+/** Exact BM25 scores for the chosen passages (computed only for those, not the whole window). */
+async function scoreWithBm25Index(
+  executor: Executor,
+  reader: Reader,
+  query: string,
+  chosen: { id: string }[],
+): Promise<CandidateRow[]> {
   if (chosen.length === 0) return [];
   const scored = await sql<CandidateRow>`
-    SELECT ${SELECT_PASSAGE}, -(chunks.search_text <@> ${bm25Query})::float8 AS score
+    SELECT ${SELECT_PASSAGE}, -(chunks.search_text <@> to_bm25query(${query}, 'chunks_search_bm25_idx'))::float8 AS score
     FROM chunks JOIN documents ON documents.id = chunks.document_id
     WHERE chunks.tenant_id = ${reader.tenantId}
       AND chunks.id = ANY(${chosen.map((row) => row.id)}::uuid[])`.execute(executor);
