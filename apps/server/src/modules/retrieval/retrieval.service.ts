@@ -241,10 +241,11 @@ async function scoreWithBm25Index(
 }
 
 /**
- * BM25 computed in SQL over the `tsvector` index, for databases without pg_textsearch:
- * candidates are chunks matching any query lexeme (GIN index); each matching lexeme
+ * BM25 computed in SQL, for databases without pg_textsearch: the query's lexemes (same
+ * English stemming as the index) are looked up in the chunk_terms postings; each posting
  * contributes idf · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)), with document frequencies
- * and average length taken over the tenant's chunks.
+ * and average length taken over the tenant's chunks. The access filter then keeps the
+ * readable chunks, best first.
  */
 async function rankWithFullText(
   executor: Executor,
@@ -253,50 +254,38 @@ async function rankWithFullText(
   limit: number,
 ): Promise<CandidateRow[]> {
   const result = await sql<CandidateRow>`
-    WITH terms AS (
+    WITH terms AS MATERIALIZED (
       SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector('english', ${query}))
-    ),
-    matcher AS MATERIALIZED (
-      SELECT to_tsquery('simple', string_agg(quote_literal(term), ' | ')) AS q FROM terms
     ),
     stats AS MATERIALIZED (
       SELECT count(*)::float8 AS n, greatest(avg(token_count), 1)::float8 AS avgdl FROM chunks WHERE tenant_id = ${reader.tenantId}
     ),
     frequencies AS MATERIALIZED (
-      SELECT terms.term,
-             (SELECT count(*) FROM chunks WHERE chunks.tenant_id = ${reader.tenantId}
-                AND chunks.tsv @@ quote_literal(terms.term)::tsquery)::float8 AS df
-      FROM terms
+      SELECT chunk_terms.term, count(*)::float8 AS df
+      FROM chunk_terms JOIN terms ON terms.term = chunk_terms.term
+      WHERE chunk_terms.tenant_id = ${reader.tenantId}
+      GROUP BY chunk_terms.term
     ),
-    candidates AS MATERIALIZED (
-      SELECT chunks.id, chunks.tsv, greatest(chunks.token_count, 1)::float8 AS dl
-      FROM chunks
-      JOIN documents ON documents.id = chunks.document_id
-      WHERE chunks.tenant_id = ${reader.tenantId}
-        AND documents.is_active
-        AND ${documentAccessFilter(reader)}
-        AND chunks.tsv @@ (SELECT q FROM matcher)
-    ),
-    scored AS (
-      SELECT candidates.id,
+    scored AS MATERIALIZED (
+      SELECT chunk_terms.chunk_id,
              sum(
                ln(1 + (stats.n - frequencies.df + 0.5) / (frequencies.df + 0.5))
-               * (cardinality(entry.positions) * (${sql.lit(K1)} + 1))
-               / (cardinality(entry.positions) + ${sql.lit(K1)} * (1 - ${sql.lit(B)} + ${sql.lit(B)} * candidates.dl / stats.avgdl))
+               * (chunk_terms.tf * (${sql.lit(K1)} + 1))
+               / (chunk_terms.tf + ${sql.lit(K1)} * (1 - ${sql.lit(B)} + ${sql.lit(B)} * chunk_terms.dl / stats.avgdl))
              ) AS score
-      FROM candidates
+      FROM chunk_terms
+      JOIN frequencies ON frequencies.term = chunk_terms.term
       CROSS JOIN stats
-      CROSS JOIN LATERAL unnest(candidates.tsv) AS entry(lexeme, positions, weights)
-      JOIN frequencies ON frequencies.term = entry.lexeme
-      GROUP BY candidates.id
-      ORDER BY score DESC
-      LIMIT ${limit}
+      WHERE chunk_terms.tenant_id = ${reader.tenantId}
+      GROUP BY chunk_terms.chunk_id
     )
     SELECT ${SELECT_PASSAGE}, scored.score::float8 AS score
     FROM scored
-    JOIN chunks ON chunks.id = scored.id
+    JOIN chunks ON chunks.id = scored.chunk_id
     JOIN documents ON documents.id = chunks.document_id
-    ORDER BY scored.score DESC, chunks.id`.execute(executor);
+    WHERE documents.is_active AND ${documentAccessFilter(reader)}
+    ORDER BY scored.score DESC, chunks.id
+    LIMIT ${limit}`.execute(executor);
   return result.rows;
 }
 

@@ -281,6 +281,14 @@ export interface ChunksTable {
   created_at: CreatedAt;
 }
 
+export interface ChunkTermsTable {
+  tenant_id: string;
+  chunk_id: string;
+  term: string;
+  tf: number;
+  dl: number;
+}
+
 export interface DocumentBlobsTable {
   document_id: string;
   tenant_id: string;
@@ -396,6 +404,7 @@ export interface Database {
   notebook_files: NotebookFilesTable;
   chunks: ChunksTable;
   document_blobs: DocumentBlobsTable;
+  chunk_terms: ChunkTermsTable;
   jobs: JobsTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
