@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_PARSE_LIMITS } from './modules/ingestion/ingestion.types.ts';
 
 /**
  * The only reader of process.env. Parsed once at start-up, frozen, passed down.
@@ -59,17 +60,13 @@ const environmentSchema = z.object({
   NEXUS_SSO_TENANT: z.string().min(1).default('default'),
   NEXUS_SSO_ALLOW_INSECURE_HTTP: booleanFromString.default(false),
   NEXUS_GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com'),
-  NEXUS_MAX_UPLOAD_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(50 * 1024 * 1024),
-  NEXUS_MAX_PAGES: z.coerce.number().int().min(1).default(2_000),
+  NEXUS_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_PARSE_LIMITS.maxBytes),
+  NEXUS_MAX_PAGES: z.coerce.number().int().min(1).default(DEFAULT_PARSE_LIMITS.maxPages),
   NEXUS_MAX_DECOMPRESSED_BYTES: z.coerce
     .number()
     .int()
     .min(1024)
-    .default(200 * 1024 * 1024),
+    .default(DEFAULT_PARSE_LIMITS.maxDecompressedBytes),
   NEXUS_EMBEDDING_PROVIDER: z.enum(['openai', 'azure_openai', 'google', 'openai_compatible']).optional(),
   NEXUS_EMBEDDING_MODEL: z.string().min(1).optional(),
   NEXUS_EMBEDDING_DIMENSIONS: z.coerce.number().int().min(1).max(16_000).optional(),

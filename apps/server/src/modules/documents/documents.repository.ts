@@ -46,15 +46,17 @@ const DOCUMENT_COLUMNS = [
   'documents.updated_at as updatedAt',
 ] as const;
 
+function selectDocuments(executor: Executor) {
+  return executor.selectFrom('documents').select(DOCUMENT_COLUMNS);
+}
+
 export async function findDocumentBySourceItem(
   executor: Executor,
   tenantId: string,
   sourceId: string,
   sourceItemId: string,
 ): Promise<DocumentRow | undefined> {
-  return executor
-    .selectFrom('documents')
-    .select(DOCUMENT_COLUMNS)
+  return selectDocuments(executor)
     .where('tenant_id', '=', tenantId)
     .where('source_id', '=', sourceId)
     .where('source_item_id', '=', sourceItemId)
@@ -67,9 +69,7 @@ export async function findReadableDocument(
   reader: Reader,
   id: string,
 ): Promise<DocumentRow | undefined> {
-  return executor
-    .selectFrom('documents')
-    .select(DOCUMENT_COLUMNS)
+  return selectDocuments(executor)
     .where('documents.id', '=', id)
     .where(documentAccessFilter(reader))
     .executeTakeFirst();
@@ -80,12 +80,7 @@ export async function findDocumentById(
   tenantId: string,
   id: string,
 ): Promise<DocumentRow | undefined> {
-  return executor
-    .selectFrom('documents')
-    .select(DOCUMENT_COLUMNS)
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return selectDocuments(executor).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 }
 
 export interface DocumentListFilters {

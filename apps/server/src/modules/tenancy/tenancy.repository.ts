@@ -179,6 +179,13 @@ export async function countScopeReferences(
 ): Promise<{ departments: number; documents: number; sources: number }> {
   const column = 'regionId' in scope ? 'region_ids' : 'department_ids';
   const id = 'regionId' in scope ? scope.regionId : scope.departmentId;
+  const countScoped = (table: 'documents' | 'sources') =>
+    executor
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', tenantId)
+      .where(sql<boolean>`${sql.ref(column)} @> ARRAY[${id}]::uuid[]`)
+      .executeTakeFirstOrThrow();
   const [departments, documents, sources] = await Promise.all([
     'regionId' in scope
       ? executor
@@ -188,18 +195,8 @@ export async function countScopeReferences(
           .where('region_id', '=', scope.regionId)
           .executeTakeFirstOrThrow()
       : Promise.resolve({ n: 0 }),
-    executor
-      .selectFrom('documents')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('tenant_id', '=', tenantId)
-      .where(sql<boolean>`${sql.ref(column)} @> ARRAY[${id}]::uuid[]`)
-      .executeTakeFirstOrThrow(),
-    executor
-      .selectFrom('sources')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('tenant_id', '=', tenantId)
-      .where(sql<boolean>`${sql.ref(column)} @> ARRAY[${id}]::uuid[]`)
-      .executeTakeFirstOrThrow(),
+    countScoped('documents'),
+    countScoped('sources'),
   ]);
   return { departments: Number(departments.n), documents: Number(documents.n), sources: Number(sources.n) };
 }
