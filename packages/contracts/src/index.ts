@@ -7,3 +7,4 @@ export * from './auth.ts';
 export * from './documents.ts';
 export * from './errors.ts';
 export * from './health.ts';
+export * from './chat.ts';

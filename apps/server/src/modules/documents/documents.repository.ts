@@ -1,4 +1,5 @@
 import type { Executor } from '../../platform/db/database.ts';
+import { containsPattern } from '../../platform/db/like.ts';
 import type { JobStatusValue } from '../../platform/db/schema.ts';
 import { documentAccessFilter, type Reader } from './access-scope.ts';
 
@@ -98,7 +99,7 @@ export async function listReadableDocuments(
   let query = executor.selectFrom('documents').where(documentAccessFilter(reader));
   if (filters.status) query = query.where('documents.status', '=', filters.status);
   if (filters.search) {
-    const pattern = `%${filters.search.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+    const pattern = containsPattern(filters.search);
     query = query.where('documents.title', 'ilike', pattern);
   }
   const [documents, count] = await Promise.all([

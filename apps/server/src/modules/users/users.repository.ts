@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.ts';
+import { containsPattern } from '../../platform/db/like.ts';
 import type { Role } from '../../platform/db/schema.ts';
 
 export interface UserRow {
@@ -106,7 +107,7 @@ export async function listUsers(
   if (filters.role) query = query.where('users.role', '=', filters.role);
   if (filters.id) query = query.where('users.id', '=', filters.id);
   if (filters.search) {
-    const pattern = `%${filters.search.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+    const pattern = containsPattern(filters.search);
     query = query.where((eb) =>
       eb.or([eb('users.email', 'ilike', pattern), eb('users.display_name', 'ilike', pattern)]),
     );
