@@ -4,6 +4,7 @@ import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -28,6 +29,8 @@ import { installAccessControl, type RouteAccess } from './modules/auth/access.ts
 import { registerAuthRoutes } from './modules/auth/auth.routes.ts';
 import type { ServerKeys } from './modules/auth/server-keys.ts';
 import { registerGroupMappingRoutes, registerSsoRoutes } from './modules/auth/sso.routes.ts';
+import { registerChatRoutes } from './modules/chat/chat.routes.ts';
+import { registerPublicChatRoutes } from './modules/chat/public-chat.routes.ts';
 import { registerDocumentRoutes } from './modules/documents/documents.routes.ts';
 import { registerHealthRoutes } from './modules/health/health.routes.ts';
 import { registerRetrievalRoutes } from './modules/retrieval/retrieval.routes.ts';
@@ -97,6 +100,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
   });
   await app.register(cookie);
   await app.register(multipart, { limits: { fileSize: config.ingestion.maxBytes, files: 1, fields: 10 } });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   app.decorate(
     'routeTable',
     installAccessControl(app, { db: deps.db, keys: deps.keys, rateLimiter: deps.rateLimiter, config }),
@@ -198,6 +202,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
   await app.register(registerAuditRoutes);
   await app.register(registerDocumentRoutes);
   await app.register(registerRetrievalRoutes);
+  await app.register(registerChatRoutes);
+  await app.register(registerPublicChatRoutes);
 
   app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
     reply.type('text/html; charset=utf-8');

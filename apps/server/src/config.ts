@@ -51,6 +51,8 @@ const environmentSchema = z.object({
   NEXUS_LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   NEXUS_RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   NEXUS_RATE_LIMIT_API_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  NEXUS_STREAM_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
+  NEXUS_CHAT_PASSAGES: z.coerce.number().int().min(1).max(50).default(8),
   NEXUS_SSO_ISSUER_URL: z.url().optional(),
   NEXUS_SSO_CLIENT_ID: z.string().min(1).optional(),
   NEXUS_SSO_CLIENT_SECRET: z.string().min(1).optional(),
@@ -103,6 +105,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly auth: AuthConfig;
   readonly rateLimits: { userPerMinute: number; apiKeyPerMinute: number };
+  /** Chat streams: heartbeat interval, and how many passages a grounded answer is given. */
+  readonly chat: { heartbeatMs: number; passages: number };
   /** Limits on ingested files (uploads, folders, URLs). */
   readonly ingestion: { maxBytes: number; maxPages: number; maxDecompressedBytes: number };
   /** Dense retrieval: the embedding model, or null for lexical retrieval only. */
@@ -242,6 +246,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     rateLimits: Object.freeze({
       userPerMinute: env.NEXUS_RATE_LIMIT_USER_PER_MINUTE,
       apiKeyPerMinute: env.NEXUS_RATE_LIMIT_API_KEY_PER_MINUTE,
+    }),
+    chat: Object.freeze({
+      heartbeatMs: Math.round(env.NEXUS_STREAM_HEARTBEAT_SECONDS * 1000),
+      passages: env.NEXUS_CHAT_PASSAGES,
     }),
   });
 }

@@ -100,8 +100,19 @@ function bearerToken(request: FastifyRequest): string | null {
   return match[1]!;
 }
 
+function isWebSocketUpgrade(request: FastifyRequest): boolean {
+  return (request.headers.upgrade ?? '').toLowerCase() === 'websocket';
+}
+
+/** Browsers cannot set headers on WebSockets: they may pass the token as `?access_token=`. */
+function webSocketQueryToken(request: FastifyRequest): string | null {
+  if (!isWebSocketUpgrade(request)) return null;
+  const token = (request.query as { access_token?: unknown } | undefined)?.access_token;
+  return typeof token === 'string' && token ? token : null;
+}
+
 async function authenticate(request: FastifyRequest, deps: AccessDependencies): Promise<Principal | null> {
-  const bearer = bearerToken(request);
+  const bearer = bearerToken(request) ?? webSocketQueryToken(request);
   const cookieToken = request.cookies?.[ACCESS_COOKIE];
   const token = bearer ?? cookieToken ?? null;
   if (!token) return null;
@@ -175,6 +186,16 @@ function authorize(rule: AccessRule, principal: Principal | null, request: Fasti
   if (!hasRole(principal.role, rule.role)) {
     throw new AppError('forbidden:role', `This requires the ${rule.role} role.`);
   }
+  if (principal.via === 'cookie' && isWebSocketUpgrade(request)) {
+    // A WebSocket is not covered by CSRF tokens: a cookie-authenticated one must come from our own pages.
+    const origin = request.headers.origin;
+    if (origin && safeHost(origin) !== request.headers.host) {
+      throw new AppError(
+        'forbidden:origin',
+        'WebSocket connections with session cookies must come from this site.',
+      );
+    }
+  }
   if (principal.via === 'cookie' && !SAFE_METHODS.has(request.method)) {
     const cookie = request.cookies?.[CSRF_COOKIE];
     const header = request.headers[CSRF_HEADER];
@@ -209,6 +230,14 @@ async function applyRateLimit(
       { limit: result.limit, retry_after_seconds: result.retryAfterSeconds },
       { 'retry-after': String(result.retryAfterSeconds) },
     );
+  }
+}
+
+function safeHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
   }
 }
 

@@ -1,0 +1,293 @@
+import type { Citation } from '@nexus/contracts';
+import { type Selectable, sql } from 'kysely';
+import type { Executor } from '../../platform/db/database.ts';
+import { containsPattern } from '../../platform/db/like.ts';
+import type {
+  ConversationMode,
+  ConversationsTable,
+  LlmConfigsTable,
+  LlmMode,
+  MessagesTable,
+} from '../../platform/db/schema.ts';
+
+/** Who owns a conversation: a signed-in user, or an API key (the developer API). */
+export type ConversationOwner = { tenantId: string } & ({ userId: string } | { apiKeyId: string });
+
+export type ConversationRow = Selectable<ConversationsTable>;
+export type MessageRow = Selectable<MessagesTable> & {
+  feedback_rating: -1 | 1 | null;
+  feedback_comment: string | null;
+};
+
+export const DEFAULT_TITLE = 'New conversation';
+
+function ownedBy(owner: ConversationOwner) {
+  return 'userId' in owner
+    ? sql<boolean>`conversations.tenant_id = ${owner.tenantId} AND conversations.user_id = ${owner.userId}`
+    : sql<boolean>`conversations.tenant_id = ${owner.tenantId} AND conversations.api_key_id = ${owner.apiKeyId}`;
+}
+
+export async function insertConversation(
+  executor: Executor,
+  owner: ConversationOwner,
+  values: { mode: ConversationMode; title?: string | undefined; botId?: string | null },
+): Promise<ConversationRow> {
+  return executor
+    .insertInto('conversations')
+    .values({
+      tenant_id: owner.tenantId,
+      user_id: 'userId' in owner ? owner.userId : null,
+      api_key_id: 'apiKeyId' in owner ? owner.apiKeyId : null,
+      bot_id: values.botId ?? null,
+      mode: values.mode,
+      title: values.title ?? DEFAULT_TITLE,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findConversation(
+  executor: Executor,
+  owner: ConversationOwner,
+  id: string,
+): Promise<ConversationRow | undefined> {
+  return executor
+    .selectFrom('conversations')
+    .selectAll()
+    .where('id', '=', id)
+    .where(ownedBy(owner))
+    .executeTakeFirst();
+}
+
+export async function listConversations(
+  executor: Executor,
+  owner: ConversationOwner,
+  filter: { mode?: ConversationMode | undefined; search?: string | undefined; limit: number; offset: number },
+): Promise<{ rows: ConversationRow[]; total: number }> {
+  let query = executor.selectFrom('conversations').where(ownedBy(owner));
+  if (filter.mode) query = query.where('mode', '=', filter.mode);
+  if (filter.search) query = query.where('title', 'ilike', containsPattern(filter.search));
+  const rows = await query
+    .selectAll()
+    .orderBy('updated_at', 'desc')
+    .orderBy('id')
+    .limit(filter.limit)
+    .offset(filter.offset)
+    .execute();
+  const count = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+  return { rows, total: Number(count.total) };
+}
+
+export async function updateConversationTitle(
+  executor: Executor,
+  owner: ConversationOwner,
+  id: string,
+  title: string,
+): Promise<ConversationRow | undefined> {
+  return executor
+    .updateTable('conversations')
+    .set({ title, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .where(ownedBy(owner))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function touchConversation(executor: Executor, tenantId: string, id: string): Promise<void> {
+  await executor
+    .updateTable('conversations')
+    .set({ updated_at: sql`now()` })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteConversation(
+  executor: Executor,
+  owner: ConversationOwner,
+  id: string,
+): Promise<boolean> {
+  const result = await executor
+    .deleteFrom('conversations')
+    .where('id', '=', id)
+    .where(ownedBy(owner))
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function listMessages(
+  executor: Executor,
+  tenantId: string,
+  conversationId: string,
+  options: { lastN?: number } = {},
+): Promise<MessageRow[]> {
+  let query = executor
+    .selectFrom('messages')
+    .leftJoin('feedback', (join) =>
+      join
+        .onRef('feedback.message_id', '=', 'messages.id')
+        .onRef('feedback.tenant_id', '=', 'messages.tenant_id'),
+    )
+    .selectAll('messages')
+    .select(['feedback.rating as feedback_rating', 'feedback.comment as feedback_comment'])
+    .where('messages.tenant_id', '=', tenantId)
+    .where('messages.conversation_id', '=', conversationId);
+  if (options.lastN !== undefined) {
+    const rows = await query
+      .orderBy('messages.created_at', 'desc')
+      .orderBy('messages.id', 'desc')
+      .limit(options.lastN)
+      .execute();
+    return rows.reverse();
+  }
+  query = query.orderBy('messages.created_at').orderBy('messages.id');
+  return query.execute();
+}
+
+export interface NewMessage {
+  tenantId: string;
+  conversationId: string;
+  role: 'user' | 'assistant';
+  content: string;
+  citations?: Citation[];
+  status?: 'complete' | 'partial' | 'error';
+  error?: string | null;
+  inputTokens?: number | null;
+  outputTokens?: number | null;
+  provider?: string | null;
+  model?: string | null;
+  costUsd?: number | null;
+  latencyMs?: number | null;
+}
+
+export async function insertMessage(executor: Executor, message: NewMessage): Promise<MessageRow> {
+  const row = await executor
+    .insertInto('messages')
+    .values({
+      tenant_id: message.tenantId,
+      conversation_id: message.conversationId,
+      role: message.role,
+      content: message.content,
+      citations: JSON.stringify(message.citations ?? []),
+      status: message.status ?? 'complete',
+      error: message.error ?? null,
+      input_tokens: message.inputTokens ?? null,
+      output_tokens: message.outputTokens ?? null,
+      provider: message.provider ?? null,
+      model: message.model ?? null,
+      cost_usd: message.costUsd ?? null,
+      latency_ms: message.latencyMs ?? null,
+      // clock_timestamp(): a question and its answer in one transaction still sort in order.
+      created_at: sql`clock_timestamp()`,
+    } as never)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { ...row, feedback_rating: null, feedback_comment: null };
+}
+
+/** A message the owner of its conversation may see (for feedback). */
+export async function findOwnedMessage(
+  executor: Executor,
+  owner: ConversationOwner,
+  messageId: string,
+): Promise<Selectable<MessagesTable> | undefined> {
+  return executor
+    .selectFrom('messages')
+    .innerJoin('conversations', (join) =>
+      join
+        .onRef('conversations.id', '=', 'messages.conversation_id')
+        .onRef('conversations.tenant_id', '=', 'messages.tenant_id'),
+    )
+    .selectAll('messages')
+    .where('messages.id', '=', messageId)
+    .where(ownedBy(owner))
+    .executeTakeFirst();
+}
+
+export async function upsertFeedback(
+  executor: Executor,
+  values: {
+    tenantId: string;
+    messageId: string;
+    userId: string;
+    rating: -1 | 1;
+    comment: string | null;
+    sources: unknown[];
+  },
+) {
+  return executor
+    .insertInto('feedback')
+    .values({
+      tenant_id: values.tenantId,
+      message_id: values.messageId,
+      user_id: values.userId,
+      rating: values.rating,
+      comment: values.comment,
+      sources_snapshot: JSON.stringify(values.sources),
+    })
+    .onConflict((conflict) =>
+      conflict.columns(['message_id', 'user_id']).doUpdateSet({
+        rating: values.rating,
+        comment: values.comment,
+        status: 'pending',
+        created_at: sql`now()`,
+      } as never),
+    )
+    .returning(['id', 'message_id', 'rating', 'comment'])
+    .executeTakeFirstOrThrow();
+}
+
+export interface ActiveModelSettings {
+  config: Selectable<LlmConfigsTable> | undefined;
+  fallback: Selectable<LlmConfigsTable> | undefined;
+  systemPrompt: string | undefined;
+}
+
+/** The active model config (and its fallback) and system prompt of a tenant for one mode. */
+export async function findActiveModelSettings(
+  executor: Executor,
+  tenantId: string,
+  mode: LlmMode,
+): Promise<ActiveModelSettings> {
+  const config = await executor
+    .selectFrom('llm_configs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('mode', '=', mode)
+    .where('is_active', '=', true)
+    .executeTakeFirst();
+  const prompt = await executor
+    .selectFrom('system_prompts')
+    .select('content')
+    .where('tenant_id', '=', tenantId)
+    .where('mode', '=', mode)
+    .where('is_active', '=', true)
+    .executeTakeFirst();
+  const fallback = config?.fallback_config_id
+    ? await executor
+        .selectFrom('llm_configs')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', config.fallback_config_id)
+        .executeTakeFirst()
+    : undefined;
+  return { config, fallback, systemPrompt: prompt?.content };
+}
+
+/** USD per million input/output tokens: the tenant's own price, else the global one, else none. */
+export async function findModelPrice(
+  executor: Executor,
+  tenantId: string,
+  provider: string,
+  model: string,
+): Promise<{ input: number; output: number } | undefined> {
+  const row = await executor
+    .selectFrom('model_prices')
+    .select(['input_usd_per_million', 'output_usd_per_million'])
+    .where('provider', '=', provider)
+    .where('model', '=', model)
+    .where((eb) => eb.or([eb('tenant_id', '=', tenantId), eb('tenant_id', 'is', null)]))
+    .orderBy(sql`tenant_id IS NULL`)
+    .executeTakeFirst();
+  return row ? { input: row.input_usd_per_million, output: row.output_usd_per_million } : undefined;
+}

@@ -1,0 +1,424 @@
+import {
+  chatStreamQuerySchema,
+  conversationDetailSchema,
+  conversationListQuerySchema,
+  conversationListSchema,
+  conversationSchema,
+  createConversationSchema,
+  feedbackRequestSchema,
+  feedbackResponseSchema,
+  idParamsSchema,
+  sendMessageResponseSchema,
+  sendMessageSchema,
+  updateConversationSchema,
+} from '@nexus/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import { runAsTenant } from '../../platform/db/tenant-scope.ts';
+import { AppError, type ErrorCode } from '../../platform/errors.ts';
+import { type Principal, requirePrincipal } from '../auth/access.ts';
+import { readerFromPrincipal } from '../documents/access-scope.ts';
+import {
+  type ConversationOwner,
+  type ConversationRow,
+  deleteConversation,
+  findConversation,
+  findOwnedMessage,
+  insertConversation,
+  listConversations,
+  listMessages,
+  updateConversationTitle,
+  upsertFeedback,
+} from './chat.repository.ts';
+import {
+  type AnswerOutcome,
+  answerQuestion,
+  type ChatDependencies,
+  toMessageResponse,
+} from './chat.service.ts';
+import { openEventStream, wantsEventStream } from './event-stream.ts';
+
+export function ownerFromPrincipal(principal: Principal): ConversationOwner {
+  return principal.kind === 'user'
+    ? { tenantId: principal.tenantId, userId: principal.userId }
+    : { tenantId: principal.tenantId, apiKeyId: principal.apiKeyId };
+}
+
+export function toConversationResponse(conversation: ConversationRow) {
+  return {
+    id: conversation.id,
+    mode: conversation.mode,
+    title: conversation.title,
+    created_at: conversation.created_at.toISOString(),
+    updated_at: conversation.updated_at.toISOString(),
+  };
+}
+
+const conversationParamsSchema = z.object({ conversation_id: z.uuid('must be a UUID') });
+const CHAT_ACCESS = { role: 'user', apiKey: true } as const;
+
+export const registerChatRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.deps;
+  const chatDeps: ChatDependencies = {
+    db,
+    embedder: app.deps.embedder ?? null,
+    logger: app.deps.logger,
+    passages: { topK: app.config.chat.passages, maxPerDocument: 3 },
+  };
+  const heartbeatMs = app.config.chat.heartbeatMs;
+
+  async function loadConversation(principal: Principal, id: string): Promise<ConversationRow> {
+    const owner = ownerFromPrincipal(principal);
+    const conversation = await runAsTenant(db, owner.tenantId, (trx) => findConversation(trx, owner, id));
+    if (!conversation) throw new AppError('not_found:conversation', 'No such conversation.');
+    return conversation;
+  }
+
+  /** Answers over SSE: `token`*, `citations`, then `done` — or `error`. */
+  async function streamAnswer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    principal: Principal,
+    conversation: ConversationRow,
+    content: string,
+  ) {
+    const stream = openEventStream(request, reply, heartbeatMs);
+    try {
+      const outcome = await answerQuestion(chatDeps, {
+        owner: ownerFromPrincipal(principal),
+        reader: readerFromPrincipal(principal),
+        conversation,
+        content,
+        signal: stream.signal,
+        events: { token: (text) => stream.send('token', { text }) },
+      });
+      sendOutcome(outcome, (type, data) => stream.send(type, data));
+    } catch (error) {
+      request.log.error({ err: error }, 'chat stream failed');
+      stream.send('error', { code: 'internal', message: `The answer failed (request id ${request.id}).` });
+    } finally {
+      stream.end();
+    }
+  }
+
+  app.post(
+    '/api/v1/conversations',
+    {
+      config: { access: CHAT_ACCESS },
+      schema: {
+        tags: ['chat'],
+        summary: 'Start a conversation',
+        body: createConversationSchema,
+        response: { 201: conversationSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      if (request.body.mode === 'notebook') {
+        throw new AppError(
+          'bad_request:notebook_unavailable',
+          'Notebook conversations are opened from a notebook session, which this version does not offer yet.',
+        );
+      }
+      const owner = ownerFromPrincipal(principal);
+      const conversation = await runAsTenant(db, owner.tenantId, (trx) =>
+        insertConversation(trx, owner, { mode: request.body.mode, title: request.body.title }),
+      );
+      reply.code(201);
+      return toConversationResponse(conversation);
+    },
+  );
+
+  app.get(
+    '/api/v1/conversations',
+    {
+      config: { access: CHAT_ACCESS },
+      schema: {
+        tags: ['chat'],
+        summary: 'Your conversations, most recent first',
+        querystring: conversationListQuerySchema,
+        response: { 200: conversationListSchema },
+      },
+    },
+    async (request) => {
+      const owner = ownerFromPrincipal(requirePrincipal(request));
+      const { rows, total } = await runAsTenant(db, owner.tenantId, (trx) =>
+        listConversations(trx, owner, request.query),
+      );
+      return { conversations: rows.map(toConversationResponse), total };
+    },
+  );
+
+  app.get(
+    '/api/v1/conversations/:id',
+    {
+      config: { access: CHAT_ACCESS },
+      schema: {
+        tags: ['chat'],
+        summary: 'A conversation with its messages, citations and usage',
+        params: idParamsSchema,
+        response: { 200: conversationDetailSchema },
+      },
+    },
+    async (request) => {
+      const conversation = await loadConversation(requirePrincipal(request), request.params.id);
+      const messages = await runAsTenant(db, conversation.tenant_id, (trx) =>
+        listMessages(trx, conversation.tenant_id, conversation.id),
+      );
+      return {
+        ...toConversationResponse(conversation),
+        messages: messages
+          .filter((message) => message.role === 'user' || message.role === 'assistant')
+          .map(toMessageResponse),
+      };
+    },
+  );
+
+  app.patch(
+    '/api/v1/conversations/:id',
+    {
+      config: { access: CHAT_ACCESS },
+      schema: {
+        tags: ['chat'],
+        summary: 'Rename a conversation',
+        params: idParamsSchema,
+        body: updateConversationSchema,
+        response: { 200: conversationSchema },
+      },
+    },
+    async (request) => {
+      const owner = ownerFromPrincipal(requirePrincipal(request));
+      const updated = await runAsTenant(db, owner.tenantId, (trx) =>
+        updateConversationTitle(trx, owner, request.params.id, request.body.title),
+      );
+      if (!updated) throw new AppError('not_found:conversation', 'No such conversation.');
+      return toConversationResponse(updated);
+    },
+  );
+
+  app.delete(
+    '/api/v1/conversations/:id',
+    {
+      config: { access: CHAT_ACCESS },
+      schema: { tags: ['chat'], summary: 'Delete a conversation and its messages', params: idParamsSchema },
+    },
+    async (request, reply) => {
+      const owner = ownerFromPrincipal(requirePrincipal(request));
+      const deleted = await runAsTenant(db, owner.tenantId, (trx) =>
+        deleteConversation(trx, owner, request.params.id),
+      );
+      if (!deleted) throw new AppError('not_found:conversation', 'No such conversation.');
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/api/v1/conversations/:id/messages',
+    {
+      config: { access: CHAT_ACCESS },
+      schema: {
+        tags: ['chat'],
+        summary: 'Ask a question: an SSE stream with `Accept: text/event-stream`, otherwise JSON',
+        description:
+          'SSE events: `token` {text}, `citations` {citations}, `done` {message_id, usage}, `error` {code, message}; `: ping` comments are heartbeats.',
+        params: idParamsSchema,
+        body: sendMessageSchema,
+        response: { 200: sendMessageResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const conversation = await loadConversation(principal, request.params.id);
+      if (wantsEventStream(request)) {
+        await streamAnswer(request, reply, principal, conversation, request.body.content);
+        return reply;
+      }
+      const controller = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableFinished) controller.abort();
+      };
+      reply.raw.on('close', onClose);
+      try {
+        const outcome = await answerQuestion(chatDeps, {
+          owner: ownerFromPrincipal(principal),
+          reader: readerFromPrincipal(principal),
+          conversation,
+          content: request.body.content,
+          signal: controller.signal,
+          events: { token: () => {} },
+        });
+        if (outcome.error) {
+          throw new AppError(outcome.error.code as ErrorCode, outcome.error.message, {
+            message_id: outcome.answer.id,
+            question_message_id: outcome.question.id,
+          });
+        }
+        return { message: toMessageResponse(outcome.answer) };
+      } finally {
+        reply.raw.off('close', onClose);
+      }
+    },
+  );
+
+  app.get(
+    '/api/v1/chat/stream',
+    {
+      config: { access: CHAT_ACCESS },
+      schema: {
+        tags: ['chat'],
+        summary: 'Ask a question in a conversation, answered as an SSE stream',
+        querystring: chatStreamQuerySchema,
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const conversation = await loadConversation(principal, request.query.conversation_id);
+      await streamAnswer(request, reply, principal, conversation, request.query.query);
+      return reply;
+    },
+  );
+
+  app.get(
+    '/ws/chat/:conversation_id',
+    {
+      websocket: true,
+      config: { access: CHAT_ACCESS },
+      schema: {
+        tags: ['chat'],
+        summary:
+          'WebSocket chat: send {"type":"message","content"}, receive token/citations/done/error frames',
+        description:
+          'Authenticates with the session cookie, or `?access_token=` (an access token or API key). `{"type":"cancel"}` stops the answer in progress.',
+        params: conversationParamsSchema,
+      },
+    },
+    async (socket: WebSocket, request) => {
+      const principal = requirePrincipal(request);
+      const { conversation_id: conversationId } = request.params as { conversation_id: string };
+      const send = (frame: Record<string, unknown>) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+      };
+      let conversation: ConversationRow;
+      try {
+        conversation = await loadConversation(principal, conversationId);
+      } catch (error) {
+        send({ type: 'error', code: 'not_found:conversation', message: (error as Error).message });
+        socket.close(4404, 'No such conversation');
+        return;
+      }
+      let current: AbortController | null = null;
+      const heartbeat = setInterval(() => socket.ping(), heartbeatMs);
+      heartbeat.unref();
+      socket.on('close', () => {
+        clearInterval(heartbeat);
+        current?.abort();
+      });
+      socket.on('message', (data) => {
+        const parsed = wsClientFrameSchema.safeParse(safeJson(String(data)));
+        if (!parsed.success) {
+          send({
+            type: 'error',
+            code: 'bad_request:frame',
+            message:
+              'Send {"type":"message","content":"…"} (content 1–8000 characters) or {"type":"cancel"}.',
+          });
+          return;
+        }
+        if (parsed.data.type === 'cancel') {
+          current?.abort();
+          return;
+        }
+        if (current) {
+          send({
+            type: 'error',
+            code: 'conflict:busy',
+            message: 'Wait for the current answer, or cancel it.',
+          });
+          return;
+        }
+        const controller = new AbortController();
+        current = controller;
+        answerQuestion(chatDeps, {
+          owner: ownerFromPrincipal(principal),
+          reader: readerFromPrincipal(principal),
+          conversation,
+          content: parsed.data.content,
+          signal: controller.signal,
+          events: { token: (text) => send({ type: 'token', text }) },
+        })
+          .then((outcome) => sendOutcome(outcome, (type, frame) => send({ type, ...frame })))
+          .catch((error: unknown) => {
+            request.log.error({ err: error }, 'websocket chat failed');
+            send({
+              type: 'error',
+              code: 'internal',
+              message: `The answer failed (request id ${request.id}).`,
+            });
+          })
+          .finally(() => {
+            current = null;
+          });
+      });
+    },
+  );
+
+  app.post(
+    '/api/v1/messages/:id/feedback',
+    {
+      config: { access: { role: 'user' } },
+      schema: {
+        tags: ['chat'],
+        summary: 'Rate an answer (thumbs up 1 / down -1) with an optional comment; rating again replaces it',
+        params: idParamsSchema,
+        body: feedbackRequestSchema,
+        response: { 200: feedbackResponseSchema },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      if (principal.kind !== 'user') throw new AppError('forbidden:api_key', 'Only people can rate answers.');
+      const owner = ownerFromPrincipal(principal);
+      return runAsTenant(db, owner.tenantId, async (trx) => {
+        const message = await findOwnedMessage(trx, owner, request.params.id);
+        if (!message) throw new AppError('not_found:message', 'No such message.');
+        if (message.role !== 'assistant') {
+          throw new AppError('bad_request:not_an_answer', 'Only answers can be rated.');
+        }
+        const row = await upsertFeedback(trx, {
+          tenantId: owner.tenantId,
+          messageId: message.id,
+          userId: principal.userId,
+          rating: request.body.rating,
+          comment: request.body.comment?.trim() || null,
+          sources: message.citations,
+        });
+        return { id: row.id, message_id: row.message_id, rating: row.rating, comment: row.comment };
+      });
+    },
+  );
+};
+
+/** After the tokens: `citations` and `done`, or `error` (the answer is stored either way). */
+function sendOutcome(outcome: AnswerOutcome, send: (type: string, data: Record<string, unknown>) => void) {
+  if (outcome.error) {
+    send('error', { ...outcome.error, message_id: outcome.answer.id });
+    return;
+  }
+  send('citations', { citations: outcome.citations });
+  send('done', { message_id: outcome.answer.id, usage: outcome.usage });
+}
+
+const wsClientFrameSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('message'), content: z.string().trim().min(1).max(8000) }),
+  z.object({ type: z.literal('cancel') }),
+]);
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,342 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDemoDocuments, seedDemo } from '../src/modules/demo/demo.service.ts';
+import { DEFAULT_PARSE_LIMITS } from '../src/modules/ingestion/ingestion.types.ts';
+import { REFUSAL_TEXT } from '../src/modules/llm/llm.defaults.ts';
+import { bearer } from './helpers/accounts.ts';
+import { createTestApp, type TestApp } from './helpers/app.ts';
+import { describeEachBackend } from './helpers/databases.ts';
+import { collectChatStream } from './helpers/sse.ts';
+
+const GOLDEN_QUESTION = 'How many days of annual leave do UK employees get?';
+const UNANSWERABLE = 'What is the capital of Mars?';
+export const DEMO_PASSWORD = 'demo password for tests';
+
+/** The real app on the demo company with its ten documents ingested, listening on a port. */
+export async function createDemoApp(backend: 'embedded' | 'postgres', environment: Record<string, string> = {}) {
+  const testApp = await createTestApp(backend, { environment });
+  const { db } = testApp.database;
+  const seeded = await seedDemo(db, { password: DEMO_PASSWORD });
+  if (!seeded) throw new Error('demo already seeded');
+  await loadDemoDocuments(db, seeded.tenantId, { limits: DEFAULT_PARSE_LIMITS, embedder: null });
+  await testApp.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = testApp.app.server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const tokens = new Map<string, string>();
+  async function tokenFor(email: string): Promise<string> {
+    const known = tokens.get(email);
+    if (known) return known;
+    const response = await testApp.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email, password: DEMO_PASSWORD },
+    });
+    if (response.statusCode !== 200) throw new Error(`login failed: ${response.body}`);
+    const token = (response.json() as { access_token: string }).access_token;
+    tokens.set(email, token);
+    return token;
+  }
+  return { ...testApp, tenantId: seeded.tenantId, baseUrl, tokenFor };
+}
+
+export type DemoApp = Awaited<ReturnType<typeof createDemoApp>>;
+
+export async function startConversation(demo: DemoApp, token: string, mode = 'rag'): Promise<string> {
+  const response = await demo.app.inject({
+    method: 'POST',
+    url: '/api/v1/conversations',
+    headers: bearer(token),
+    payload: { mode },
+  });
+  expect(response.statusCode, response.body).toBe(201);
+  return (response.json() as { id: string }).id;
+}
+
+/** Every `[n]` in the text, as numbers. */
+export function markers(text: string): number[] {
+  return [...text.matchAll(/\[(\d+)\]/g)].map((match) => Number(match[1]));
+}
+
+describeEachBackend('grounded chat on the demo documents', (backend) => {
+  let demo: DemoApp;
+  let employee: string;
+
+  beforeAll(async () => {
+    demo = await createDemoApp(backend);
+    employee = await demo.tokenFor('employee@northwind.example');
+  });
+  afterAll(async () => {
+    await demo?.close();
+  });
+
+  it('answers the golden question with a citation to the leave policy, and titles the conversation', async () => {
+    const id = await startConversation(demo, employee);
+    const response = await demo.app.inject({
+      method: 'POST',
+      url: `/api/v1/conversations/${id}/messages`,
+      headers: bearer(employee),
+      payload: { content: GOLDEN_QUESTION },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const { message } = response.json();
+    expect(message.role).toBe('assistant');
+    expect(message.status).toBe('complete');
+    expect(message.content).toContain('25 days');
+    expect(message.citations.map((citation: { title: string }) => citation.title)).toContain(
+      'UK Annual Leave Policy',
+    );
+    // Every marker in the answer has its citation, and every citation is cited.
+    const cited = new Set(markers(message.content));
+    expect(cited.size).toBeGreaterThan(0);
+    expect(new Set(message.citations.map((citation: { index: number }) => citation.index))).toEqual(cited);
+    expect(message.usage.input_tokens).toBeGreaterThan(0);
+    expect(message.usage.output_tokens).toBeGreaterThan(0);
+    expect(message.provider).toBe('offline');
+
+    const conversation = await demo.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${id}`,
+      headers: bearer(employee),
+    });
+    const detail = conversation.json();
+    expect(detail.title).toBe(GOLDEN_QUESTION);
+    expect(detail.messages.map((stored: { role: string }) => stored.role)).toEqual(['user', 'assistant']);
+    expect(detail.messages[0].content).toBe(GOLDEN_QUESTION);
+    expect(detail.messages[1].citations).toEqual(message.citations);
+  });
+
+  it('refuses an unanswerable question with the exact text and no citations', async () => {
+    const id = await startConversation(demo, employee);
+    for (const question of [UNANSWERABLE, 'What is the policy on bringing pets to the office?']) {
+      const response = await demo.app.inject({
+        method: 'POST',
+        url: `/api/v1/conversations/${id}/messages`,
+        headers: bearer(employee),
+        payload: { content: question },
+      });
+      const { message } = response.json();
+      expect(message.content).toBe(REFUSAL_TEXT);
+      expect(message.citations).toEqual([]);
+    }
+  });
+
+  it('streams token, citations and done events whose text is the stored answer', async () => {
+    const id = await startConversation(demo, employee);
+    const response = await fetch(`${demo.baseUrl}/api/v1/conversations/${id}/messages`, {
+      method: 'POST',
+      headers: { ...bearer(employee), accept: 'text/event-stream', 'content-type': 'application/json' },
+      body: JSON.stringify({ content: GOLDEN_QUESTION }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const stream = await collectChatStream(response);
+    expect(stream.error).toBeNull();
+    expect(stream.tokens.length).toBeGreaterThan(1);
+    expect(stream.order.at(-2)).toBe('citations');
+    expect(stream.order.at(-1)).toBe('done');
+    expect(stream.text).toContain('25 days');
+    expect(stream.citations!.some((citation) => citation.title === 'UK Annual Leave Policy')).toBe(true);
+    expect(stream.done!.usage.output_tokens).toBeGreaterThan(0);
+
+    const detail = (
+      await demo.app.inject({ method: 'GET', url: `/api/v1/conversations/${id}`, headers: bearer(employee) })
+    ).json();
+    const stored = detail.messages.find((message: { id: string }) => message.id === stream.done!.message_id);
+    expect(stored.content).toBe(stream.text);
+  });
+
+  it('answers over GET /api/v1/chat/stream too', async () => {
+    const id = await startConversation(demo, employee);
+    const query = new URLSearchParams({ conversation_id: id, query: GOLDEN_QUESTION });
+    const response = await fetch(`${demo.baseUrl}/api/v1/chat/stream?${query}`, { headers: bearer(employee) });
+    const stream = await collectChatStream(response);
+    expect(stream.text).toContain('25 days');
+    expect(stream.done?.message_id).toBeTruthy();
+  });
+
+  it('rewrites a follow-up into a stand-alone question using the history', async () => {
+    const id = await startConversation(demo, employee);
+    const ask = async (content: string) =>
+      (
+        await demo.app.inject({
+          method: 'POST',
+          url: `/api/v1/conversations/${id}/messages`,
+          headers: bearer(employee),
+          payload: { content },
+        })
+      ).json().message as { content: string };
+    await ask(GOLDEN_QUESTION);
+    // On its own, "Can I carry them over?" finds nothing to answer with.
+    const followUp = await ask('Can I carry them over into the next year?');
+    expect(followUp.content).toMatch(/carry over up to 5 days/);
+  });
+
+  it('never cites a document outside the reader’s scope', async () => {
+    // The leave policy is for the UK region; a US Finance question from a UK user finds
+    // nothing about the US finance close procedure (scoped to US/Finance).
+    const id = await startConversation(demo, employee);
+    const response = await demo.app.inject({
+      method: 'POST',
+      url: `/api/v1/conversations/${id}/messages`,
+      headers: bearer(employee),
+      payload: { content: 'When is the month-end close reporting pack deadline?' },
+    });
+    const { message } = response.json();
+    expect(message.citations.map((citation: { title: string }) => citation.title)).not.toContain(
+      'US Finance Month-End Close Procedure',
+    );
+    const admin = await demo.tokenFor('admin@northwind.example');
+    const adminConversation = await startConversation(demo, admin);
+    const adminAnswer = (
+      await demo.app.inject({
+        method: 'POST',
+        url: `/api/v1/conversations/${adminConversation}/messages`,
+        headers: bearer(admin),
+        payload: { content: 'When is the month-end close reporting pack deadline?' },
+      })
+    ).json().message;
+    expect(adminAnswer.citations.map((citation: { title: string }) => citation.title)).toContain(
+      'US Finance Month-End Close Procedure',
+    );
+  });
+});
+
+describe('conversations', () => {
+  let demo: DemoApp;
+  let employee: string;
+  let manager: string;
+
+  beforeAll(async () => {
+    demo = await createDemoApp('embedded');
+    employee = await demo.tokenFor('employee@northwind.example');
+    manager = await demo.tokenFor('manager@northwind.example');
+  });
+  afterAll(async () => {
+    await demo?.close();
+  });
+
+  it('lists, filters, renames and deletes only the owner’s conversations', async () => {
+    const first = await startConversation(demo, employee);
+    const second = await startConversation(demo, employee, 'assistant');
+    const others = await startConversation(demo, manager);
+
+    const list = async (query = '') =>
+      (
+        await demo.app.inject({ method: 'GET', url: `/api/v1/conversations${query}`, headers: bearer(employee) })
+      ).json();
+    const all = await list();
+    expect(all.conversations.map((conversation: { id: string }) => conversation.id).sort()).toEqual(
+      [first, second].sort(),
+    );
+    expect((await list('?mode=assistant')).conversations.map((c: { id: string }) => c.id)).toEqual([second]);
+
+    const renamed = await demo.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/conversations/${first}`,
+      headers: bearer(employee),
+      payload: { title: 'Leave questions' },
+    });
+    expect(renamed.json().title).toBe('Leave questions');
+    expect((await list('?search=leave')).conversations.map((c: { id: string }) => c.id)).toEqual([first]);
+
+    for (const [method, url] of [
+      ['GET', `/api/v1/conversations/${others}`],
+      ['PATCH', `/api/v1/conversations/${others}`],
+      ['DELETE', `/api/v1/conversations/${others}`],
+      ['POST', `/api/v1/conversations/${others}/messages`],
+    ] as const) {
+      const response = await demo.app.inject({
+        method,
+        url,
+        headers: bearer(employee),
+        payload: method === 'PATCH' ? { title: 'x' } : method === 'POST' ? { content: 'hello' } : undefined,
+      });
+      expect(response.statusCode, `${method} ${url}`).toBe(404);
+    }
+
+    const deleted = await demo.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/conversations/${first}`,
+      headers: bearer(employee),
+    });
+    expect(deleted.statusCode).toBe(204);
+    const gone = await demo.app.inject({ method: 'GET', url: `/api/v1/conversations/${first}`, headers: bearer(employee) });
+    expect(gone.statusCode).toBe(404);
+  });
+
+  it('rejects bad input with clear 400s', async () => {
+    const id = await startConversation(demo, employee);
+    const empty = await demo.app.inject({
+      method: 'POST',
+      url: `/api/v1/conversations/${id}/messages`,
+      headers: bearer(employee),
+      payload: { content: '   ' },
+    });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.message).toContain('content');
+    const badMode = await demo.app.inject({
+      method: 'POST',
+      url: '/api/v1/conversations',
+      headers: bearer(employee),
+      payload: { mode: 'gossip' },
+    });
+    expect(badMode.statusCode).toBe(400);
+    const notebook = await demo.app.inject({
+      method: 'POST',
+      url: '/api/v1/conversations',
+      headers: bearer(employee),
+      payload: { mode: 'notebook' },
+    });
+    expect(notebook.statusCode).toBe(400);
+    expect(notebook.json().error.code).toBe('bad_request:notebook_unavailable');
+  });
+
+  it('stores feedback on answers, replacing an earlier rating, only for the owner', async () => {
+    const id = await startConversation(demo, employee);
+    const answer = (
+      await demo.app.inject({
+        method: 'POST',
+        url: `/api/v1/conversations/${id}/messages`,
+        headers: bearer(employee),
+        payload: { content: GOLDEN_QUESTION },
+      })
+    ).json().message;
+    const rate = (token: string, messageId: string, payload: object) =>
+      demo.app.inject({
+        method: 'POST',
+        url: `/api/v1/messages/${messageId}/feedback`,
+        headers: bearer(token),
+        payload,
+      });
+    expect((await rate(employee, answer.id, { rating: -1, comment: 'too short' })).statusCode).toBe(200);
+    const again = await rate(employee, answer.id, { rating: 1 });
+    expect(again.json()).toMatchObject({ rating: 1, comment: null });
+    expect((await rate(manager, answer.id, { rating: 1 })).statusCode).toBe(404);
+    expect((await rate(employee, answer.id, { rating: 5 })).statusCode).toBe(400);
+
+    const detail = (
+      await demo.app.inject({ method: 'GET', url: `/api/v1/conversations/${id}`, headers: bearer(employee) })
+    ).json();
+    expect(detail.messages[1].feedback).toEqual({ rating: 1, comment: null });
+    expect((await rate(employee, detail.messages[0].id, { rating: 1 })).statusCode).toBe(400);
+    const rows = await demo.database.db.kysely.selectFrom('feedback').selectAll().execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.sources_snapshot).toEqual(answer.citations);
+  });
+
+  it('says plainly that the offline answerer cannot act as the assistant', async () => {
+    const id = await startConversation(demo, employee, 'assistant');
+    const { message } = (
+      await demo.app.inject({
+        method: 'POST',
+        url: `/api/v1/conversations/${id}/messages`,
+        headers: bearer(employee),
+        payload: { content: 'Draft a friendly reminder about the quarterly report.' },
+      })
+    ).json();
+    expect(message.content).toContain('configure a language model');
+    expect(message.citations).toEqual([]);
+  });
+});
+
+export type { TestApp };
