@@ -1,62 +1,12 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemoDocuments, seedDemo } from '../src/modules/demo/demo.service.ts';
-import { DEFAULT_PARSE_LIMITS } from '../src/modules/ingestion/ingestion.types.ts';
 import { REFUSAL_TEXT } from '../src/modules/llm/llm.defaults.ts';
 import { bearer } from './helpers/accounts.ts';
-import { createTestApp, type TestApp } from './helpers/app.ts';
 import { describeEachBackend } from './helpers/databases.ts';
+import { createDemoApp, type DemoApp, markers, startConversation } from './helpers/demo.ts';
 import { collectChatStream } from './helpers/sse.ts';
 
 const GOLDEN_QUESTION = 'How many days of annual leave do UK employees get?';
 const UNANSWERABLE = 'What is the capital of Mars?';
-export const DEMO_PASSWORD = 'demo password for tests';
-
-/** The real app on the demo company with its ten documents ingested, listening on a port. */
-export async function createDemoApp(backend: 'embedded' | 'postgres', environment: Record<string, string> = {}) {
-  const testApp = await createTestApp(backend, { environment });
-  const { db } = testApp.database;
-  const seeded = await seedDemo(db, { password: DEMO_PASSWORD });
-  if (!seeded) throw new Error('demo already seeded');
-  await loadDemoDocuments(db, seeded.tenantId, { limits: DEFAULT_PARSE_LIMITS, embedder: null });
-  await testApp.app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = testApp.app.server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const tokens = new Map<string, string>();
-  async function tokenFor(email: string): Promise<string> {
-    const known = tokens.get(email);
-    if (known) return known;
-    const response = await testApp.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email, password: DEMO_PASSWORD },
-    });
-    if (response.statusCode !== 200) throw new Error(`login failed: ${response.body}`);
-    const token = (response.json() as { access_token: string }).access_token;
-    tokens.set(email, token);
-    return token;
-  }
-  return { ...testApp, tenantId: seeded.tenantId, baseUrl, tokenFor };
-}
-
-export type DemoApp = Awaited<ReturnType<typeof createDemoApp>>;
-
-export async function startConversation(demo: DemoApp, token: string, mode = 'rag'): Promise<string> {
-  const response = await demo.app.inject({
-    method: 'POST',
-    url: '/api/v1/conversations',
-    headers: bearer(token),
-    payload: { mode },
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  return (response.json() as { id: string }).id;
-}
-
-/** Every `[n]` in the text, as numbers. */
-export function markers(text: string): number[] {
-  return [...text.matchAll(/\[(\d+)\]/g)].map((match) => Number(match[1]));
-}
-
 describeEachBackend('grounded chat on the demo documents', (backend) => {
   let demo: DemoApp;
   let employee: string;
@@ -148,7 +98,9 @@ describeEachBackend('grounded chat on the demo documents', (backend) => {
   it('answers over GET /api/v1/chat/stream too', async () => {
     const id = await startConversation(demo, employee);
     const query = new URLSearchParams({ conversation_id: id, query: GOLDEN_QUESTION });
-    const response = await fetch(`${demo.baseUrl}/api/v1/chat/stream?${query}`, { headers: bearer(employee) });
+    const response = await fetch(`${demo.baseUrl}/api/v1/chat/stream?${query}`, {
+      headers: bearer(employee),
+    });
     const stream = await collectChatStream(response);
     expect(stream.text).toContain('25 days');
     expect(stream.done?.message_id).toBeTruthy();
@@ -222,7 +174,11 @@ describe('conversations', () => {
 
     const list = async (query = '') =>
       (
-        await demo.app.inject({ method: 'GET', url: `/api/v1/conversations${query}`, headers: bearer(employee) })
+        await demo.app.inject({
+          method: 'GET',
+          url: `/api/v1/conversations${query}`,
+          headers: bearer(employee),
+        })
       ).json();
     const all = await list();
     expect(all.conversations.map((conversation: { id: string }) => conversation.id).sort()).toEqual(
@@ -260,7 +216,11 @@ describe('conversations', () => {
       headers: bearer(employee),
     });
     expect(deleted.statusCode).toBe(204);
-    const gone = await demo.app.inject({ method: 'GET', url: `/api/v1/conversations/${first}`, headers: bearer(employee) });
+    const gone = await demo.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${first}`,
+      headers: bearer(employee),
+    });
     expect(gone.statusCode).toBe(404);
   });
 
@@ -338,5 +298,3 @@ describe('conversations', () => {
     expect(message.citations).toEqual([]);
   });
 });
-
-export type { TestApp };

@@ -26,10 +26,33 @@ export const REDACTED_PATHS = [
   '*.totp',
 ];
 
+/** Query parameters that carry credentials (WebSockets take `?access_token=`). */
+const SECRET_QUERY_PARAMETER = /([?&](?:access_token|token|api_key|code|state)=)[^&#]*/gi;
+
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY_PARAMETER, '$1[redacted]');
+}
+
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  host?: string;
+  hostname?: string;
+  ip?: string;
+}
+
 export function loggerOptions(config: Pick<Config, 'logLevel'>): LoggerOptions {
   return {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: {
+      req: (request: LoggedRequest) => ({
+        method: request.method,
+        url: request.url === undefined ? undefined : redactUrl(request.url),
+        host: request.host ?? request.hostname,
+        remoteAddress: request.ip,
+      }),
+    },
     base: { service: 'nexus' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
