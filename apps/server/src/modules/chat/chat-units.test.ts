@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { splitSentences } from '../ingestion/sentences.ts';
+import { REFUSAL_TEXT } from '../llm/llm.defaults.ts';
+import type { ModelPassage } from '../llm/llm.types.ts';
+import { CitationFilter } from './citations.ts';
+import { createOfflineAnswerer, selectSentences } from './offline-answerer.ts';
+import { isFollowUp, rewriteFollowUp, titleFromQuestion } from './query-rewriting.ts';
+
+function filterAll(valid: number[], deltas: string[]) {
+  const filter = new CitationFilter(valid);
+  const out = deltas.map((delta) => filter.push(delta)).join('') + filter.end();
+  return { out, cited: [...filter.cited] };
+}
+
+describe('CitationFilter', () => {
+  it('keeps valid markers, drops invalid ones with their space, expands lists', () => {
+    expect(filterAll([1, 2], ['A [1]. B [3]. C [2, 3, 1].']).out).toBe('A [1]. B. C [2][1].');
+  });
+
+  it('gives the same text however the stream is split', () => {
+    const text = 'Leave is 25 days [1] [7]. Carry over 5 [2][12]. Odd [see note] and [ 2 ].';
+    const whole = filterAll([1, 2], [text]);
+    for (let size = 1; size <= 6; size++) {
+      const deltas = text.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g'))!;
+      expect(filterAll([1, 2], deltas)).toEqual(whole);
+    }
+    expect(whole.out).toBe('Leave is 25 days [1]. Carry over 5 [2]. Odd [see note] and [2].');
+    expect(whole.cited).toEqual([1, 2]);
+  });
+
+  it('holds back only what could still become a marker', () => {
+    const filter = new CitationFilter([1]);
+    expect(filter.push('Annual leave [')).toBe('Annual leave');
+    expect(filter.push('1')).toBe('');
+    expect(filter.push('] is ')).toBe(' [1] is');
+    expect(filter.end()).toBe(' ');
+  });
+
+  it('flushes an unfinished bracket as text at the end', () => {
+    expect(filterAll([1], ['Array index [3']).out).toBe('Array index [3');
+  });
+});
+
+const PASSAGES: ModelPassage[] = [
+  {
+    index: 1,
+    title: 'UK Annual Leave Policy',
+    section: 'Entitlement',
+    page: null,
+    text: 'Full-time UK employees are entitled to 25 days of paid annual leave per year, plus the 8 UK bank holidays. Part-time employees receive leave on a pro-rata basis.',
+  },
+  {
+    index: 2,
+    title: 'UK Annual Leave Policy',
+    section: 'Carry over',
+    page: 2,
+    text: 'You may carry over up to 5 days of unused annual leave into the next leave year. Requests go to your line manager.',
+  },
+  {
+    index: 3,
+    title: 'Travel Policy',
+    section: null,
+    page: 4,
+    text: 'Book all flights through the Travel Desk. Economy class is the default for flights under six hours.',
+  },
+];
+
+describe('offline answerer', () => {
+  it('answers with the best sentence, cited, and never a sentence that is not in a passage', async () => {
+    const model = createOfflineAnswerer();
+    const generation = model.generate({
+      system: 'Answer from passages.',
+      messages: [{ role: 'user', content: 'How many days of annual leave do UK employees get?' }],
+      question: 'How many days of annual leave do UK employees get?',
+      passages: PASSAGES,
+      signal: new AbortController().signal,
+    });
+    let answer = '';
+    let pieces = 0;
+    for await (const piece of generation.textStream) {
+      answer += piece;
+      pieces++;
+    }
+    expect(pieces).toBeGreaterThan(1);
+    expect(answer).toBe(
+      'Full-time UK employees are entitled to 25 days of paid annual leave per year, plus the 8 UK bank holidays [1].',
+    );
+    const passageSentences = PASSAGES.flatMap((passage) => splitSentences(passage.text));
+    for (const sentence of answer.split(/(?<=\.)\s+/)) {
+      const withoutMarker = sentence.replace(/\s*\[\d+\]/g, '');
+      expect(passageSentences).toContain(withoutMarker);
+    }
+    const usage = await generation.usage();
+    expect(usage.inputTokens).toBeGreaterThan(10);
+    expect(usage.outputTokens).toBeGreaterThan(10);
+  });
+
+  it('refuses with the exact text when no sentence covers the question', async () => {
+    const generation = createOfflineAnswerer().generate({
+      system: '',
+      messages: [],
+      question: 'What is the parking policy at the Tokyo office?',
+      passages: PASSAGES,
+      signal: new AbortController().signal,
+    });
+    let answer = '';
+    for await (const piece of generation.textStream) answer += piece;
+    expect(answer).toBe(REFUSAL_TEXT);
+  });
+
+  it('adds supporting sentences only from the same document', () => {
+    const selected = selectSentences('Can I carry over unused annual leave days?', PASSAGES);
+    expect(selected[0]!.passageIndex).toBe(2);
+    expect(selected.every((sentence) => sentence.passageIndex !== 3)).toBe(true);
+  });
+
+  it('stops when the caller aborts', async () => {
+    const controller = new AbortController();
+    const generation = createOfflineAnswerer().generate({
+      system: '',
+      messages: [],
+      question: 'How many days of annual leave do UK employees get?',
+      passages: PASSAGES,
+      signal: controller.signal,
+    });
+    const iterator = generation.textStream[Symbol.asyncIterator]();
+    await iterator.next();
+    controller.abort();
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'aborted' });
+  });
+});
+
+describe('follow-up rewriting and titles', () => {
+  const history = [
+    { role: 'user' as const, content: 'How many days of annual leave do UK employees get?' },
+    { role: 'assistant' as const, content: '25 days [1].' },
+  ];
+
+  it('adds the missing words of the previous question to a follow-up', () => {
+    expect(isFollowUp('Can I carry them over?')).toBe(true);
+    expect(isFollowUp('And in the US?')).toBe(true);
+    expect(rewriteFollowUp(history, 'And in the US?')).toBe(
+      'And in the US? (days annual leave UK employees)',
+    );
+  });
+
+  it('leaves stand-alone questions and first questions alone', () => {
+    const question = 'What is the expense limit for hotels in New York?';
+    expect(rewriteFollowUp(history, question)).toBe(question);
+    expect(rewriteFollowUp([], 'And in the US?')).toBe('And in the US?');
+  });
+
+  it('makes short titles from the first line of the first question', () => {
+    expect(titleFromQuestion('  How many days of leave?\nMore details here')).toBe('How many days of leave?');
+    const long = titleFromQuestion(
+      'What is the procedure for requesting an exception to the travel policy for a client visit abroad?',
+    );
+    expect(long.length).toBeLessThanOrEqual(61);
+    expect(long.endsWith('…')).toBe(true);
+  });
+});
