@@ -20,6 +20,7 @@ import { migrate } from '../src/platform/db/migrations.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { JobQueue } from '../src/platform/queue.ts';
 import { createMemoryRateLimiter } from '../src/platform/rate-limit.ts';
+import { benchChat } from './chat.ts';
 
 async function benchRetrieval(): Promise<void> {
   const directory =
@@ -95,6 +96,7 @@ async function benchRetrieval(): Promise<void> {
   console.log(
     `minisearch nDCG@10 on the same queries: ${evaluateRun(miniRun, dataset.qrels).ndcgAt10.toFixed(4)} (nexus: see npm run nexus -- eval)`,
   );
+  await benchChat(retrievalDb, tenant.id, queries);
   await retrievalDb.close();
 }
 
