@@ -33,9 +33,11 @@ import { registerChatRoutes } from './modules/chat/chat.routes.ts';
 import { registerPublicChatRoutes } from './modules/chat/public-chat.routes.ts';
 import { registerDocumentRoutes } from './modules/documents/documents.routes.ts';
 import { registerHealthRoutes } from './modules/health/health.routes.ts';
+import { registerLlmAdminRoutes } from './modules/llm/llm.routes.ts';
 import { registerRetrievalRoutes } from './modules/retrieval/retrieval.routes.ts';
 import { registerTenancyRoutes } from './modules/tenancy/tenancy.routes.ts';
 import { registerUserRoutes } from './modules/users/users.routes.ts';
+import { registerWebRoutes } from './modules/web/web.routes.ts';
 import type { Db } from './platform/db/database.ts';
 import type { Embedder } from './platform/embeddings.ts';
 import { AppError, errorTypeForStatus } from './platform/errors.ts';
@@ -54,6 +56,8 @@ export interface AppDependencies {
   rateLimiter: RateLimiter;
   /** Dense retrieval, when configured. */
   embedder?: Embedder | null;
+  /** The built web app (apps/web/dist) to serve at `/`; absent: the API landing page. */
+  webDistDir?: string | null;
 }
 
 declare module 'fastify' {
@@ -204,21 +208,10 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
   await app.register(registerRetrievalRoutes);
   await app.register(registerChatRoutes);
   await app.register(registerPublicChatRoutes);
-
-  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
-    reply.type('text/html; charset=utf-8');
-    return LANDING_PAGE;
-  });
+  await app.register(registerLlmAdminRoutes);
+  // The web app; its catch-all GET never shadows API routes (the router tries static and
+  // parametric routes before wildcards) and refuses API prefixes itself.
+  await app.register(registerWebRoutes, { distDir: deps.webDistDir ?? null });
 
   return app;
 }
-
-const LANDING_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Nexus</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1f2937}
-@media (prefers-color-scheme:dark){body{background:#111827;color:#e5e7eb}a{color:#93c5fd}}</style></head>
-<body><h1>Nexus is running</h1>
-<p>The API is up. The web app arrives with its own release; until then:</p>
-<ul><li><a href="/docs">API reference (Swagger UI)</a></li><li><a href="/readyz">Readiness</a></li>
-<li><a href="/openapi.json">OpenAPI document</a></li><li><a href="/metrics">Metrics</a></li></ul></body></html>`;

@@ -479,3 +479,146 @@ describe('developer API', () => {
     expect(completion.choices[0]!.message.content).toContain('phone');
   });
 });
+
+describe('model administration', () => {
+  let demo: DemoApp;
+  let admin: string;
+  let employee: string;
+  let server: ModelServer;
+
+  beforeAll(async () => {
+    process.env.NEXUS_ADMIN_TEST_KEY = 'sk-admin-test';
+    demo = await createDemoApp('embedded');
+    admin = await demo.tokenFor('admin@northwind.example');
+    employee = await demo.tokenFor('employee@northwind.example');
+    server = await startOpenAiCompatibleServer(
+      {
+        kind: 'text',
+        chunks: ['UK staff get ', '25 days [1].'],
+        usage: { inputTokens: 2000, outputTokens: 100 },
+      },
+      { apiKey: 'sk-admin-test' },
+    );
+  });
+  afterAll(async () => {
+    await demo?.close();
+    await server?.close();
+    delete process.env.NEXUS_ADMIN_TEST_KEY;
+  });
+
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: object) =>
+    demo.app.inject({ method, url, headers: bearer(admin), ...(payload ? { payload } : {}) });
+
+  it('switches a mode to a hosted model, publishes prompts, prices answers — all through the API', async () => {
+    const created = await call('POST', '/api/v1/admin/llm-configs', {
+      mode: 'rag',
+      name: 'Local vLLM',
+      provider: 'openai_compatible',
+      model: 'local-chat',
+      base_url: `${server.url}/v1`,
+      api_key_env: 'NEXUS_ADMIN_TEST_KEY',
+      temperature: 0.1,
+      is_active: true,
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const config = created.json();
+    expect(config).toMatchObject({
+      is_active: true,
+      api_key_present: true,
+      api_key_env: 'NEXUS_ADMIN_TEST_KEY',
+    });
+    expect(created.body).not.toContain('sk-admin-test');
+    const configs = (await call('GET', '/api/v1/admin/llm-configs')).json().llm_configs;
+    expect(
+      configs.filter((row: { mode: string; is_active: boolean }) => row.mode === 'rag' && row.is_active),
+    ).toHaveLength(1);
+
+    const prompt = await call('POST', '/api/v1/admin/system-prompts', {
+      mode: 'rag',
+      content: 'Answer like a pirate, citing passages as [n].',
+    });
+    expect(prompt.json()).toMatchObject({ version: 2, is_active: true });
+    const price = await call('PUT', '/api/v1/admin/model-prices', {
+      provider: 'openai_compatible',
+      model: 'local-chat',
+      input_usd_per_million: 0.5,
+      output_usd_per_million: 2,
+    });
+    expect(price.json().scope).toBe('tenant');
+
+    const conversation = await startConversation(demo, employee);
+    const { message } = (
+      await demo.app.inject({
+        method: 'POST',
+        url: `/api/v1/conversations/${conversation}/messages`,
+        headers: bearer(employee),
+        payload: { content: GOLDEN_QUESTION },
+      })
+    ).json();
+    expect(message.content).toBe('UK staff get 25 days [1].');
+    expect(message.model).toBe('local-chat');
+    expect(message.usage).toEqual({ input_tokens: 2000, output_tokens: 100, cost_usd: 0.0012 });
+    const sent = server.requests.at(-1)!.body as { messages: { content: string }[] };
+    expect(sent.messages[0]!.content).toBe('Answer like a pirate, citing passages as [n].');
+
+    // Roll the prompt back to version 1.
+    const versions = (await call('GET', '/api/v1/admin/system-prompts?mode=rag')).json().system_prompts;
+    const first = versions.find((version: { version: number }) => version.version === 1);
+    expect((await call('POST', `/api/v1/admin/system-prompts/${first.id}/activate`)).json().is_active).toBe(
+      true,
+    );
+    await demo.app.inject({
+      method: 'POST',
+      url: `/api/v1/conversations/${conversation}/messages`,
+      headers: bearer(employee),
+      payload: { content: GOLDEN_QUESTION },
+    });
+    expect(
+      (server.requests.at(-1)!.body as { messages: { content: string }[] }).messages[0]!.content,
+    ).toContain('only the numbered passages');
+
+    const actions = (await call('GET', '/api/v1/admin/audit-log'))
+      .json()
+      .events.map((event: { action: string }) => event.action);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'llm_config.create',
+        'system_prompt.publish',
+        'system_prompt.activate',
+        'model_price.set',
+      ]),
+    );
+  });
+
+  it('refuses configs that cannot work and keeps one active config per mode', async () => {
+    const noUrl = await call('POST', '/api/v1/admin/llm-configs', {
+      mode: 'rag',
+      name: 'Broken',
+      provider: 'openai_compatible',
+      model: 'x',
+    });
+    expect(noUrl.statusCode).toBe(400);
+    expect(noUrl.json().error.message).toContain('base_url');
+    const badEnv = await call('POST', '/api/v1/admin/llm-configs', {
+      mode: 'rag',
+      name: 'Bad env',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      api_key_env: 'sk-live-123',
+    });
+    expect(badEnv.statusCode).toBe(400);
+    const active = (await call('GET', '/api/v1/admin/llm-configs'))
+      .json()
+      .llm_configs.find(
+        (row: { mode: string; is_active: boolean }) => row.mode === 'assistant_writing' && row.is_active,
+      );
+    expect(
+      (await call('PATCH', `/api/v1/admin/llm-configs/${active.id}`, { is_active: false })).statusCode,
+    ).toBe(409);
+    expect((await call('DELETE', `/api/v1/admin/llm-configs/${active.id}`)).statusCode).toBe(409);
+    expect(
+      (await call('PATCH', `/api/v1/admin/llm-configs/${active.id}`, { fallback_config_id: active.id }))
+        .statusCode,
+    ).toBe(400);
+  });
+});

@@ -110,3 +110,111 @@ export const auditLogSchema = z.object({
   events: z.array(auditEventSchema),
   next_before: z.number().int().nullable(),
 });
+
+export const llmModeSchema = z.enum([
+  'rag',
+  'assistant_summary',
+  'assistant_writing',
+  'assistant_translate',
+  'notebook',
+]);
+export const llmProviderSchema = z.enum([
+  'offline',
+  'openai',
+  'azure_openai',
+  'anthropic',
+  'google',
+  'openai_compatible',
+]);
+
+export const llmConfigSchema = z
+  .object({
+    id: z.uuid(),
+    mode: llmModeSchema,
+    name: z.string(),
+    provider: llmProviderSchema,
+    model: z.string(),
+    base_url: z.string().nullable(),
+    api_key_env: z
+      .string()
+      .nullable()
+      .describe('Name of the environment variable holding the key (never the key)'),
+    api_key_present: z.boolean().describe('Whether that variable is set in this server process'),
+    temperature: z.number(),
+    max_tokens: z.number().int(),
+    options: z.record(z.string(), z.unknown()).describe('e.g. {"timeout_ms": 60000, "max_retries": 2}'),
+    fallback_config_id: z.uuid().nullable(),
+    is_active: z.boolean(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'LlmConfig' });
+export const llmConfigListSchema = z.object({ llm_configs: z.array(llmConfigSchema) });
+
+const llmConfigFields = {
+  name: z.string().trim().min(1).max(200),
+  provider: llmProviderSchema,
+  model: z.string().trim().min(1).max(200),
+  base_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).nullable(),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]{0,99}$/, 'must be an environment variable name like OPENAI_API_KEY')
+    .nullable(),
+  temperature: z.number().min(0).max(2),
+  max_tokens: z.number().int().min(1).max(200_000),
+  options: z
+    .object({
+      timeout_ms: z.number().int().min(100).max(600_000).optional(),
+      max_retries: z.number().int().min(0).max(10).optional(),
+      resource_name: z.string().max(200).optional(),
+      api_version: z.string().max(50).optional(),
+    })
+    .loose(),
+  fallback_config_id: z.uuid().nullable(),
+  is_active: z.boolean().describe('Activating a config deactivates the others of its mode'),
+};
+export const llmConfigCreateSchema = z.object({
+  mode: llmModeSchema,
+  ...llmConfigFields,
+  base_url: llmConfigFields.base_url.default(null),
+  api_key_env: llmConfigFields.api_key_env.default(null),
+  temperature: llmConfigFields.temperature.default(0.2),
+  max_tokens: llmConfigFields.max_tokens.default(1024),
+  options: llmConfigFields.options.default({}),
+  fallback_config_id: llmConfigFields.fallback_config_id.default(null),
+  is_active: llmConfigFields.is_active.default(false),
+});
+export const llmConfigPatchSchema = z.object(llmConfigFields).partial();
+
+export const systemPromptSchema = z
+  .object({
+    id: z.uuid(),
+    mode: llmModeSchema,
+    version: z.number().int(),
+    content: z.string(),
+    is_active: z.boolean(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'SystemPrompt' });
+export const systemPromptListSchema = z.object({ system_prompts: z.array(systemPromptSchema) });
+export const systemPromptListQuerySchema = z.object({ mode: llmModeSchema.optional() });
+export const systemPromptCreateSchema = z.object({
+  mode: llmModeSchema,
+  content: z.string().trim().min(1).max(20_000),
+});
+
+export const modelPriceSchema = z
+  .object({
+    provider: z.string(),
+    model: z.string(),
+    input_usd_per_million: z.number(),
+    output_usd_per_million: z.number(),
+    scope: z.enum(['tenant', 'global']).describe('A tenant price overrides the global one'),
+  })
+  .meta({ id: 'ModelPrice' });
+export const modelPriceListSchema = z.object({ model_prices: z.array(modelPriceSchema) });
+export const modelPricePutSchema = z.object({
+  provider: z.string().trim().min(1).max(50),
+  model: z.string().trim().min(1).max(200),
+  input_usd_per_million: z.number().min(0).max(100_000),
+  output_usd_per_million: z.number().min(0).max(100_000),
+});
