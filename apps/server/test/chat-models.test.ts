@@ -302,6 +302,36 @@ describe('chat through hosted models (local wire-format servers)', () => {
     expect(openAi.requests.length).toBeGreaterThan(0);
   });
 
+  it('lets a hosted model rewrite a follow-up into the stand-alone query used for retrieval', async () => {
+    await useModel({ provider: 'openai_compatible' });
+    const server = await startOpenAiCompatibleServer(
+      (request) => {
+        const system = (request.body as { messages: { content: string }[] }).messages[0]!.content;
+        return system.startsWith('Rewrite')
+          ? { kind: 'text', chunks: ['Can UK employees carry over unused annual leave days?'] }
+          : { kind: 'text', chunks: ['Yes, up to 5 days [1].'] };
+      },
+      { apiKey: 'sk-local-test-key' },
+    );
+    try {
+      await demo.database.db.kysely
+        .updateTable('llm_configs')
+        .set({ base_url: `${server.url}/v1` })
+        .where('name', 'like', 'test:%')
+        .execute();
+      const { id } = await ask(GOLDEN_QUESTION);
+      await ask('And can I carry them over?', id);
+      const bodies = server.requests.map((request) => request.body as { messages: { content: string }[] });
+      const rewrite = bodies.find((body) => body.messages[0]!.content.startsWith('Rewrite'));
+      expect(rewrite?.messages.at(-1)!.content).toBe('And can I carry them over?');
+      const grounded = bodies.at(-1)!.messages.at(-1)!.content;
+      expect(grounded).toContain('carry over up to 5 days');
+      expect(grounded).toContain('Question: And can I carry them over?');
+    } finally {
+      await server.close();
+    }
+  });
+
   describe('WebSocket', () => {
     function connect(path: string, headers: Record<string, string> = {}) {
       return new WebSocket(`${demo.baseUrl.replace('http', 'ws')}${path}`, { headers });

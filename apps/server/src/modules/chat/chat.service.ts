@@ -25,7 +25,7 @@ import {
 } from './chat.repository.ts';
 import { CitationFilter, stripMarkers } from './citations.ts';
 import { createOfflineAnswerer } from './offline-answerer.ts';
-import { rewriteFollowUp, titleFromQuestion } from './query-rewriting.ts';
+import { isFollowUp, rewriteFollowUp, titleFromQuestion } from './query-rewriting.ts';
 
 /**
  * Grounded answering (DESIGN.md §7): store the question, rewrite a follow-up into a
@@ -131,7 +131,8 @@ export async function answerQuestion(
       }));
   const model = (deps.models ?? defaultModelFactory)(settings);
   const isGrounded = conversation.mode !== 'assistant';
-  const query = rewriteFollowUp(turns, input.content);
+  const rewriting = await standaloneQuery(deps, model, turns, input.content, signal);
+  const query = rewriting.query;
   const passages = isGrounded ? await retrieve(deps, input.reader, query) : [];
   const numbered: ModelPassage[] = passages.map((passage, position) => ({
     index: position + 1,
@@ -187,6 +188,10 @@ export async function answerQuestion(
     }
     provider = generation.provider;
     modelName = generation.model;
+    usage = {
+      inputTokens: usage.inputTokens + rewriting.usage.inputTokens,
+      outputTokens: usage.outputTokens + rewriting.usage.outputTokens,
+    };
     if (status !== 'complete') {
       // The provider reports usage only for finished answers: count what was sent and received.
       usage = {
@@ -233,6 +238,52 @@ export async function answerQuestion(
     error: failure ? { code: streamErrorCode(failure), message: failure.message } : null,
   };
 }
+
+const REWRITE_PROMPT = [
+  'Rewrite the last user question of this conversation as one stand-alone search query',
+  'that can be understood without the conversation. Keep names, numbers and the language of the question.',
+  'Reply with the query only.',
+].join(' ');
+
+/**
+ * The stand-alone form of a follow-up: a hosted model rewrites it from the conversation;
+ * the offline answerer (or a model that fails or dawdles) gets the word-based rewrite.
+ */
+async function standaloneQuery(
+  deps: ChatDependencies,
+  model: AnswerModel,
+  turns: readonly ChatTurn[],
+  question: string,
+  signal: AbortSignal,
+): Promise<{ query: string; usage: { inputTokens: number; outputTokens: number } }> {
+  const fallback = { query: rewriteFollowUp(turns, question), usage: { inputTokens: 0, outputTokens: 0 } };
+  if (model.provider === 'offline' || turns.length === 0 || !isFollowUp(question)) return fallback;
+  try {
+    const generation = model.generate({
+      system: REWRITE_PROMPT,
+      messages: [...turns.slice(-6), { role: 'user', content: question }],
+      question,
+      passages: [],
+      signal: AbortSignal.any([signal, AbortSignal.timeout(REWRITE_TIMEOUT_MS)]),
+    });
+    let text = '';
+    for await (const delta of generation.textStream) {
+      text += delta;
+      if (text.length > 500) break;
+    }
+    const rewritten = stripMarkers(text).trim().split('\n')[0]!.replace(/^"|"$/g, '').trim();
+    if (!rewritten || rewritten.length > 500) return fallback;
+    return {
+      query: rewritten,
+      usage: await generation.usage().catch(() => ({ inputTokens: 0, outputTokens: 0 })),
+    };
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'follow-up rewriting by the model failed; using the word-based rewrite');
+    return fallback;
+  }
+}
+
+const REWRITE_TIMEOUT_MS = 10_000;
 
 async function retrieve(deps: ChatDependencies, reader: Reader, query: string): Promise<Passage[]> {
   const options = { topK: deps.passages?.topK ?? 8, maxPerDocument: deps.passages?.maxPerDocument ?? 3 };
