@@ -15,6 +15,7 @@ import {
   requireTenant,
 } from './modules/tenancy/tenancy.service.ts';
 import { createUser, ROLES, roleSchema, setUserRole } from './modules/users/users.service.ts';
+import { WEB_DIST_DIR } from './modules/web/web.routes.ts';
 import { DataDirectoryInUseError } from './platform/data-directory-lock.ts';
 import { MigrationError } from './platform/db/migrations.ts';
 import { AppError } from './platform/errors.ts';
@@ -118,6 +119,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
       keys: runtime.keys,
       rateLimiter: runtime.rateLimiter,
       embedder: runtime.embedder,
+      webDistDir: WEB_DIST_DIR,
     });
     const address = await app.listen({ port: config.port, host: config.host });
     await runtime.lock?.update({ url: address });

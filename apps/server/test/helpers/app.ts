@@ -30,6 +30,8 @@ export interface TestAppOptions {
   environment?: Record<string, string>;
   /** Run job handlers (ingestion) in the test app. */
   isWorker?: boolean;
+  /** A built web app to serve (default: none, the landing page). */
+  webDistDir?: string | null;
 }
 
 export async function createTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
@@ -47,6 +49,7 @@ export async function createTestApp(backend: Backend, options: TestAppOptions = 
     redis: options.redis ?? null,
     keys: testKeys,
     rateLimiter: options.rateLimiter ?? createMemoryRateLimiter(),
+    webDistDir: options.webDistDir ?? null,
   });
   return {
     app,
