@@ -1,0 +1,224 @@
+import { Plus, Trash2 } from 'lucide-react';
+import { type FormEvent, useState } from 'react';
+import { Alert } from '../../components/ui/alert.tsx';
+import { Badge } from '../../components/ui/badge.tsx';
+import { Button } from '../../components/ui/button.tsx';
+import { ConfirmDialog } from '../../components/ui/dialog.tsx';
+import { Field, Input, Select } from '../../components/ui/field.tsx';
+import { Card, CardHeader } from '../../components/ui/layout.tsx';
+import { LoadingState } from '../../components/ui/spinner.tsx';
+import { describeError } from '../../lib/api-client.ts';
+import { useDepartments, useRegions } from '../documents/documents-api.ts';
+import { useCreateDepartment, useCreateRegion, useDeleteDepartment, useDeleteRegion } from './admin-api.ts';
+
+function RegionForm() {
+  const create = useCreateRegion();
+  const [code, setCode] = useState('');
+  const [name, setName] = useState('');
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await create.mutateAsync({ code: code.trim(), name: name.trim() });
+    setCode('');
+    setName('');
+  };
+  return (
+    <form
+      onSubmit={(event) => submit(event).catch(() => undefined)}
+      className="space-y-3 border-t border-line px-5 py-4"
+    >
+      <div className="grid gap-3 sm:grid-cols-[8rem_1fr_auto] sm:items-end">
+        <Field label="Code">
+          {(ids) => (
+            <Input
+              {...ids}
+              value={code}
+              onChange={(event) => setCode(event.target.value)}
+              placeholder="DE"
+              maxLength={32}
+            />
+          )}
+        </Field>
+        <Field label="Name">
+          {(ids) => (
+            <Input
+              {...ids}
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+              placeholder="Germany"
+            />
+          )}
+        </Field>
+        <Button
+          type="submit"
+          className="h-10"
+          disabled={!code.trim() || !name.trim()}
+          isLoading={create.isPending}
+        >
+          <Plus className="size-4" /> Add region
+        </Button>
+      </div>
+      {create.error ? <Alert tone="danger">{describeError(create.error)}</Alert> : null}
+    </form>
+  );
+}
+
+function DepartmentForm({ regions }: { regions: { code: string; name: string }[] }) {
+  const create = useCreateDepartment();
+  const [region, setRegion] = useState('');
+  const [code, setCode] = useState('');
+  const [name, setName] = useState('');
+  const selectedRegion = region || regions[0]?.code || '';
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await create.mutateAsync({ region: selectedRegion, code: code.trim(), name: name.trim() });
+    setCode('');
+    setName('');
+  };
+  return (
+    <form
+      onSubmit={(event) => submit(event).catch(() => undefined)}
+      className="space-y-3 border-t border-line px-5 py-4"
+    >
+      <div className="grid gap-3 sm:grid-cols-[8rem_8rem_1fr_auto] sm:items-end">
+        <Field label="Region">
+          {(ids) => (
+            <Select {...ids} value={selectedRegion} onChange={(event) => setRegion(event.target.value)}>
+              {regions.map((item) => (
+                <option key={item.code} value={item.code}>
+                  {item.code}
+                </option>
+              ))}
+            </Select>
+          )}
+        </Field>
+        <Field label="Code">
+          {(ids) => (
+            <Input
+              {...ids}
+              value={code}
+              onChange={(event) => setCode(event.target.value)}
+              placeholder="LEGAL"
+              maxLength={32}
+            />
+          )}
+        </Field>
+        <Field label="Name">
+          {(ids) => (
+            <Input
+              {...ids}
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+              placeholder="Legal"
+            />
+          )}
+        </Field>
+        <Button
+          type="submit"
+          className="h-10"
+          disabled={!selectedRegion || !code.trim() || !name.trim()}
+          isLoading={create.isPending}
+        >
+          <Plus className="size-4" /> Add department
+        </Button>
+      </div>
+      {create.error ? <Alert tone="danger">{describeError(create.error)}</Alert> : null}
+    </form>
+  );
+}
+
+export function OrganisationPage() {
+  const regions = useRegions();
+  const departments = useDepartments();
+  const deleteRegion = useDeleteRegion();
+  const deleteDepartment = useDeleteDepartment();
+  const [pending, setPending] = useState<{ kind: 'region' | 'department'; id: string; label: string } | null>(
+    null,
+  );
+  const regionList = regions.data?.regions ?? [];
+  const departmentList = departments.data?.departments ?? [];
+
+  return (
+    <div className="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]" data-testid="admin-organisation">
+      <Card className="self-start">
+        <CardHeader
+          title="Regions"
+          description="Countries or areas; documents can be shared with a whole region."
+        />
+        {regions.isPending ? (
+          <LoadingState />
+        ) : (
+          <ul className="divide-y divide-line">
+            {regionList.map((region) => (
+              <li key={region.id} className="flex items-center gap-3 px-5 py-2.5">
+                <Badge tone="neutral" className="font-mono">
+                  {region.code}
+                </Badge>
+                <span className="flex-1 truncate text-sm">{region.name}</span>
+                <Button
+                  variant="ghost"
+                  size="icon-sm"
+                  aria-label={`Delete region ${region.code}`}
+                  onClick={() =>
+                    setPending({ kind: 'region', id: region.id, label: `${region.code} — ${region.name}` })
+                  }
+                >
+                  <Trash2 className="size-4" />
+                </Button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <RegionForm />
+      </Card>
+
+      <Card className="self-start">
+        <CardHeader
+          title="Departments"
+          description="Teams within a region; people belong to one, documents can be shared with several."
+        />
+        {departments.isPending ? (
+          <LoadingState />
+        ) : (
+          <ul className="divide-y divide-line">
+            {departmentList.map((department) => (
+              <li key={department.id} className="flex items-center gap-3 px-5 py-2.5">
+                <Badge tone="neutral" className="font-mono">
+                  {department.path}
+                </Badge>
+                <span className="flex-1 truncate text-sm">{department.name}</span>
+                <Button
+                  variant="ghost"
+                  size="icon-sm"
+                  aria-label={`Delete department ${department.path}`}
+                  onClick={() =>
+                    setPending({
+                      kind: 'department',
+                      id: department.id,
+                      label: `${department.path} — ${department.name}`,
+                    })
+                  }
+                >
+                  <Trash2 className="size-4" />
+                </Button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <DepartmentForm regions={regionList} />
+      </Card>
+
+      <ConfirmDialog
+        open={pending !== null}
+        onOpenChange={(open) => !open && setPending(null)}
+        title={`Delete this ${pending?.kind ?? 'item'}?`}
+        description={`${pending?.label ?? ''}. It can only be deleted when no people, documents or departments use it.`}
+        confirmLabel="Delete"
+        onConfirm={() =>
+          pending?.kind === 'region'
+            ? deleteRegion.mutateAsync(pending.id)
+            : deleteDepartment.mutateAsync(pending!.id)
+        }
+      />
+    </div>
+  );
+}
