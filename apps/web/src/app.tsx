@@ -4,19 +4,13 @@ import { useEffect, useState } from 'react';
 import { createBrowserRouter, Link, Navigate, Outlet, RouterProvider } from 'react-router-dom';
 import { buttonClasses } from './components/ui/button.tsx';
 import { EmptyState } from './components/ui/layout.tsx';
+import { LoadingState } from './components/ui/spinner.tsx';
 import { TooltipProvider } from './components/ui/tooltip.tsx';
-import { AdminLayout } from './features/admin/admin-layout.tsx';
-import { ApiKeysPage } from './features/admin/api-keys-page.tsx';
-import { AuditLogPage } from './features/admin/audit-log-page.tsx';
-import { OrganisationPage } from './features/admin/organisation-page.tsx';
-import { UsersPage } from './features/admin/users-page.tsx';
 import { RequireAuth, RequireRole } from './features/auth/guards.tsx';
 import { SESSION_KEY, useUser } from './features/auth/session.ts';
 import { SignInPage } from './features/auth/sign-in-page.tsx';
 import { TotpSetupPage } from './features/auth/totp-setup-page.tsx';
 import { AnswerStreamsProvider } from './features/chat/answer-streams.tsx';
-import { ChatPage } from './features/chat/chat-page.tsx';
-import { DocumentsPage } from './features/documents/documents-page.tsx';
 import { AppShell } from './features/shell/app-shell.tsx';
 import { ApiError, onSessionEnded } from './lib/api-client.ts';
 import { ThemeProvider } from './lib/theme.tsx';
@@ -59,48 +53,74 @@ function NotFound() {
   );
 }
 
+function adminPage(name: 'UsersPage' | 'OrganisationPage' | 'ApiKeysPage' | 'AuditLogPage') {
+  return import('./features/admin/admin-routes.tsx').then((module) => ({ Component: module[name] }));
+}
+
 const router = createBrowserRouter([
-  { path: '/sign-in', element: <SignInPage /> },
   {
-    path: '/setup-2fa',
-    element: (
-      <RequireAuth>
-        <TotpSetupPage />
-      </RequireAuth>
-    ),
-  },
-  {
-    element: (
-      <RequireAuth>
-        <AnswerStreamsProvider>
-          <AppShell />
-        </AnswerStreamsProvider>
-      </RequireAuth>
-    ),
+    // Shown while the first page's code loads.
+    hydrateFallbackElement: <LoadingState className="min-h-dvh" label="Loading Nexus…" />,
     children: [
-      { index: true, element: <Navigate to="/chat" replace /> },
-      { path: 'chat/:conversationId?', element: <ChatPage /> },
+      { path: '/sign-in', element: <SignInPage /> },
       {
-        element: <RoleRoute minimumRole="content_manager" />,
-        children: [{ path: 'documents', element: <DocumentsPage /> }],
+        path: '/setup-2fa',
+        element: (
+          <RequireAuth>
+            <TotpSetupPage />
+          </RequireAuth>
+        ),
       },
       {
-        path: 'admin',
-        element: <RoleRoute minimumRole="super_admin" />,
+        element: (
+          <RequireAuth>
+            <AnswerStreamsProvider>
+              <AppShell />
+            </AnswerStreamsProvider>
+          </RequireAuth>
+        ),
         children: [
+          { index: true, element: <Navigate to="/chat" replace /> },
           {
-            element: <AdminLayout />,
+            path: 'chat/:conversationId?',
+            lazy: () =>
+              import('./features/chat/chat-page.tsx').then((module) => ({ Component: module.ChatPage })),
+          },
+          {
+            element: <RoleRoute minimumRole="content_manager" />,
             children: [
-              { index: true, element: <Navigate to="/admin/users" replace /> },
-              { path: 'users', element: <UsersPage /> },
-              { path: 'organisation', element: <OrganisationPage /> },
-              { path: 'api-keys', element: <ApiKeysPage /> },
-              { path: 'audit-log', element: <AuditLogPage /> },
+              {
+                path: 'documents',
+                lazy: () =>
+                  import('./features/documents/documents-page.tsx').then((module) => ({
+                    Component: module.DocumentsPage,
+                  })),
+              },
             ],
           },
+          {
+            path: 'admin',
+            element: <RoleRoute minimumRole="super_admin" />,
+            children: [
+              {
+                // One chunk for the whole admin area.
+                lazy: () =>
+                  import('./features/admin/admin-routes.tsx').then((module) => ({
+                    Component: module.AdminLayout,
+                  })),
+                children: [
+                  { index: true, element: <Navigate to="/admin/users" replace /> },
+                  { path: 'users', lazy: () => adminPage('UsersPage') },
+                  { path: 'organisation', lazy: () => adminPage('OrganisationPage') },
+                  { path: 'api-keys', lazy: () => adminPage('ApiKeysPage') },
+                  { path: 'audit-log', lazy: () => adminPage('AuditLogPage') },
+                ],
+              },
+            ],
+          },
+          { path: '*', element: <NotFound /> },
         ],
       },
-      { path: '*', element: <NotFound /> },
     ],
   },
 ]);
@@ -111,8 +131,8 @@ function SessionWatcher({ client }: { client: QueryClient }) {
     () =>
       onSessionEnded(() => {
         if (client.getQueryData(SESSION_KEY)) {
-          client.clear();
           client.setQueryData(SESSION_KEY, null);
+          client.removeQueries({ predicate: (query) => query.queryKey[0] !== SESSION_KEY[0] });
         }
       }),
     [client],

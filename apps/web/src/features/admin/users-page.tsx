@@ -54,6 +54,22 @@ function ActiveSwitch({
 function UserRow({ user, departments, isSelf }: { user: AdminUser; departments: string[]; isSelf: boolean }) {
   const update = useUpdateUser();
   const save = (patch: UserPatch) => update.mutate({ id: user.id, patch });
+  const roleSelect = (
+    <Select
+      aria-label={`Role of ${user.display_name}`}
+      value={user.role}
+      disabled={isSelf || update.isPending}
+      onChange={(event) => save({ role: event.target.value as UserPatch['role'] })}
+      className="h-8 w-full text-[13px] shadow-none"
+      data-testid="user-role"
+    >
+      {(Object.keys(ROLE_LABELS) as (keyof typeof ROLE_LABELS)[]).map((role) => (
+        <option key={role} value={role}>
+          {ROLE_LABELS[role]}
+        </option>
+      ))}
+    </Select>
+  );
   return (
     <tr className="align-middle" data-testid="admin-user-row">
       <td className="px-5 py-3">
@@ -61,7 +77,7 @@ function UserRow({ user, departments, isSelf }: { user: AdminUser; departments: 
           <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-accent-soft text-xs font-semibold text-accent-soft-fg">
             {initials(user.display_name)}
           </span>
-          <div className="min-w-0">
+          <div className="min-w-0 flex-1">
             <p className="flex items-center gap-1.5 truncate font-medium text-fg">
               <span className="truncate">{user.display_name}</span>
               {isSelf ? <Badge tone="accent">You</Badge> : null}
@@ -73,6 +89,7 @@ function UserRow({ user, departments, isSelf }: { user: AdminUser; departments: 
               ) : null}
             </p>
             <p className="truncate text-xs text-fg-subtle">{user.email}</p>
+            <div className="mt-2 sm:hidden">{roleSelect}</div>
             {update.error ? (
               <p className="mt-1 text-xs text-danger" role="alert">
                 {describeError(update.error)}
@@ -81,22 +98,7 @@ function UserRow({ user, departments, isSelf }: { user: AdminUser; departments: 
           </div>
         </div>
       </td>
-      <td className="px-3 py-3">
-        <Select
-          aria-label={`Role of ${user.display_name}`}
-          value={user.role}
-          disabled={isSelf || update.isPending}
-          onChange={(event) => save({ role: event.target.value as UserPatch['role'] })}
-          className="h-8 w-full text-[13px] shadow-none"
-          data-testid="user-role"
-        >
-          {(Object.keys(ROLE_LABELS) as (keyof typeof ROLE_LABELS)[]).map((role) => (
-            <option key={role} value={role}>
-              {ROLE_LABELS[role]}
-            </option>
-          ))}
-        </Select>
-      </td>
+      <td className="hidden px-3 py-3 sm:table-cell">{roleSelect}</td>
       <td className="hidden px-3 py-3 md:table-cell">
         <Select
           aria-label={`Department of ${user.display_name}`}
@@ -180,7 +182,7 @@ export function UsersPage() {
                 <th scope="col" className="px-5 py-2.5 font-medium">
                   Person
                 </th>
-                <th scope="col" className="w-40 px-3 py-2.5 font-medium sm:w-48">
+                <th scope="col" className="hidden w-48 px-3 py-2.5 font-medium sm:table-cell">
                   Role
                 </th>
                 <th scope="col" className="hidden w-40 px-3 py-2.5 font-medium md:table-cell">

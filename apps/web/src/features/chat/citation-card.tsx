@@ -111,7 +111,7 @@ export function CitationMarker({ citation }: { citation: Citation }) {
       </Popover.Trigger>
       <Popover.Portal>
         <Popover.Content
-          side="top"
+          side="bottom"
           align="center"
           sideOffset={6}
           collisionPadding={12}

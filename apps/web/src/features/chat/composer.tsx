@@ -13,7 +13,7 @@ export function Composer({
   onStop,
   isStreaming,
   isDisabled = false,
-  placeholder = 'Ask a question about company documents…',
+  placeholder = 'Ask about company documents…',
 }: {
   value: string;
   onChange: (value: string) => void;
