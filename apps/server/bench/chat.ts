@@ -5,20 +5,13 @@
  * filled (SciFact-sized).
  */
 import type { AddressInfo } from 'node:net';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { createJobDefinitions } from '../src/jobs.ts';
-import { deriveServerKeys } from '../src/modules/auth/server-keys.ts';
 import { createUser } from '../src/modules/users/users.service.ts';
 import type { Db } from '../src/platform/db/database.ts';
-import { createLogger } from '../src/platform/logger.ts';
-import { JobQueue } from '../src/platform/queue.ts';
-import { createMemoryRateLimiter } from '../src/platform/rate-limit.ts';
 import { startOpenAiCompatibleServer } from '../test/helpers/model-servers.ts';
 import { readSse } from '../test/helpers/sse.ts';
+import { startBenchApp } from './app.ts';
 
 export async function benchChat(db: Db, tenantId: string, queries: string[]): Promise<void> {
-  const logger = createLogger({ logLevel: 'silent' });
   const model = await startOpenAiCompatibleServer({ kind: 'text', chunks: ['The passages say so ', '[1].'] });
   await db.kysely
     .updateTable('llm_configs')
@@ -26,20 +19,7 @@ export async function benchChat(db: Db, tenantId: string, queries: string[]): Pr
     .where('tenant_id', '=', tenantId)
     .where('mode', '=', 'rag')
     .execute();
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    NEXUS_RATE_LIMIT_USER_PER_MINUTE: '100000000',
-    NEXUS_COOKIE_SECURE: 'false',
-  });
-  const queue = new JobQueue(db, logger, createJobDefinitions(config), { isWorker: false });
-  await queue.start();
-  const app = await buildApp(config, {
-    db,
-    queue,
-    logger,
-    keys: deriveServerKeys('benchmark secret that is long enough for hkdf'),
-    rateLimiter: createMemoryRateLimiter(),
-  });
+  const { app, close } = await startBenchApp(db);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const password = 'benchmark password 123';
@@ -130,7 +110,6 @@ export async function benchChat(db: Db, tenantId: string, queries: string[]): Pr
       `first token p50 ${at(firsts, 50).toFixed(0)} / p95 ${at(firsts, 95).toFixed(0)} ms`,
   );
 
-  await app.close();
-  await queue.stop(1_000);
+  await close();
   await model.close();
 }

@@ -5,10 +5,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import MiniSearch from 'minisearch';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { createJobDefinitions } from '../src/jobs.ts';
-import { deriveServerKeys } from '../src/modules/auth/server-keys.ts';
 import { findOrCreateSource } from '../src/modules/documents/documents.repository.ts';
 import { ingestBatch } from '../src/modules/ingestion/ingestion.service.ts';
 import { evaluateRun, loadBeirDataset } from '../src/modules/retrieval/evaluation.ts';
@@ -17,9 +13,7 @@ import { createTenant } from '../src/modules/tenancy/tenancy.service.ts';
 import { createUser } from '../src/modules/users/users.service.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { migrate } from '../src/platform/db/migrations.ts';
-import { createLogger } from '../src/platform/logger.ts';
-import { JobQueue } from '../src/platform/queue.ts';
-import { createMemoryRateLimiter } from '../src/platform/rate-limit.ts';
+import { startBenchApp } from './app.ts';
 import { benchChat } from './chat.ts';
 
 async function benchRetrieval(): Promise<void> {
@@ -142,7 +136,6 @@ async function measure(name: string, count: number, fn: () => Promise<unknown>):
   return percentile(samples, 50);
 }
 
-const logger = createLogger({ logLevel: 'silent' });
 let started = performance.now();
 const db = await openDatabase({ kind: 'embedded', dataDir: 'memory://' });
 const openMs = performance.now() - started;
@@ -151,16 +144,7 @@ await migrate(db);
 const migrateMs = performance.now() - started;
 console.log(`embedded database: open ${openMs.toFixed(0)} ms, migrate ${migrateMs.toFixed(0)} ms`);
 
-const config = loadConfig({ LOG_LEVEL: 'silent', NEXUS_RATE_LIMIT_USER_PER_MINUTE: '100000000' });
-const queue = new JobQueue(db, logger, createJobDefinitions(config), { isWorker: false });
-await queue.start();
-const app = await buildApp(config, {
-  db,
-  queue,
-  logger,
-  keys: deriveServerKeys('benchmark secret that is long enough for hkdf'),
-  rateLimiter: createMemoryRateLimiter(),
-});
+const { app, close: closeApp } = await startBenchApp(db);
 const password = 'benchmark password 123';
 await db.transaction(async (trx) => {
   const tenant = await createTenant(trx, { slug: 'bench', name: 'Bench' });
@@ -194,8 +178,7 @@ await measure('GET /api/v1/admin/users (auth + list query)', 1000, () =>
 await measure('POST /api/v1/auth/login (argon2id verify)', 30, login);
 console.log(`authentication overhead per request (p50 /me − p50 /healthz): ${(me - health).toFixed(2)} ms`);
 
-await app.close();
-await queue.stop(1_000);
+await closeApp();
 await db.close();
 
 await benchRetrieval();

@@ -323,7 +323,7 @@ describe('chat through hosted models (local wire-format servers)', () => {
       await ask('And can I carry them over?', id);
       const bodies = server.requests.map((request) => request.body as { messages: { content: string }[] });
       const rewrite = bodies.find((body) => body.messages[0]!.content.startsWith('Rewrite'));
-      expect(rewrite?.messages.at(-1)!.content).toBe('And can I carry them over?');
+      expect(rewrite!.messages.at(-1)!.content).toBe('And can I carry them over?');
       const grounded = bodies.at(-1)!.messages.at(-1)!.content;
       expect(grounded).toContain('carry over up to 5 days');
       expect(grounded).toContain('Question: And can I carry them over?');
@@ -612,10 +612,10 @@ describe('model administration', () => {
       .events.map((event: { action: string }) => event.action);
     expect(actions).toEqual(
       expect.arrayContaining([
-        'llm_config.create',
-        'system_prompt.publish',
-        'system_prompt.activate',
-        'model_price.set',
+        'llm_config.created',
+        'system_prompt.published',
+        'system_prompt.activated',
+        'model_price.changed',
       ]),
     );
   });

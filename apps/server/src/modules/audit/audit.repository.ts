@@ -30,3 +30,25 @@ export async function insertAuditEvent(executor: Executor, event: AuditEvent): P
     })
     .execute();
 }
+
+/** An admin's change, recorded with who made it (a signed-in user) and from where. */
+export function auditAdminAction(
+  executor: Executor,
+  request: { ip: string },
+  actor: { tenantId: string; userId: string },
+  action: string,
+  target: { type: string; id: string },
+  before: unknown,
+  after: unknown,
+): Promise<void> {
+  return insertAuditEvent(executor, {
+    tenantId: actor.tenantId,
+    actorUserId: actor.userId,
+    action,
+    targetType: target.type,
+    targetId: target.id,
+    before,
+    after,
+    ip: request.ip,
+  });
+}

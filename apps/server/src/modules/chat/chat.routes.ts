@@ -12,7 +12,7 @@ import {
   sendMessageSchema,
   updateConversationSchema,
 } from '@nexus/contracts';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
@@ -20,6 +20,7 @@ import { runAsTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError, type ErrorCode } from '../../platform/errors.ts';
 import { type Principal, requirePrincipal } from '../auth/access.ts';
 import { readerFromPrincipal } from '../documents/access-scope.ts';
+import type { ChatTurn } from '../llm/llm.types.ts';
 import {
   type ConversationOwner,
   type ConversationRow,
@@ -59,48 +60,104 @@ export function toConversationResponse(conversation: ConversationRow) {
 const conversationParamsSchema = z.object({ conversation_id: z.uuid('must be a UUID') });
 const CHAT_ACCESS = { role: 'user', apiKey: true } as const;
 
+/** What the chat routes (here and in the developer API) need to answer. */
+export interface ChatContext {
+  deps: ChatDependencies;
+  heartbeatMs: number;
+}
+
+export function chatContext(app: FastifyInstance): ChatContext {
+  return {
+    deps: {
+      db: app.deps.db,
+      embedder: app.deps.embedder ?? null,
+      logger: app.deps.logger,
+      passages: { topK: app.config.chat.passages, maxPerDocument: 3 },
+    },
+    heartbeatMs: app.config.chat.heartbeatMs,
+  };
+}
+
+export interface AskInput {
+  principal: Principal;
+  conversation: ConversationRow;
+  content: string;
+  history?: ChatTurn[];
+}
+
+export function toAnswerInput(input: AskInput, signal: AbortSignal, token: (text: string) => void) {
+  return {
+    owner: ownerFromPrincipal(input.principal),
+    reader: readerFromPrincipal(input.principal),
+    conversation: input.conversation,
+    content: input.content,
+    signal,
+    events: { token },
+    ...(input.history ? { history: input.history } : {}),
+  };
+}
+
+/** Answers over SSE: `token`*, `citations`, then `done` (with `doneExtra`) — or `error`. */
+export async function streamAnswer(
+  chat: ChatContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  input: AskInput,
+  doneExtra: Record<string, unknown> = {},
+): Promise<void> {
+  const stream = openEventStream(request, reply, chat.heartbeatMs);
+  try {
+    const outcome = await answerQuestion(
+      chat.deps,
+      toAnswerInput(input, stream.signal, (text) => stream.send('token', { text })),
+    );
+    sendOutcome(outcome, (type, data) => stream.send(type, data), doneExtra);
+  } catch (error) {
+    request.log.error({ err: error }, 'chat stream failed');
+    stream.send('error', { code: 'internal', message: `The answer failed (request id ${request.id}).` });
+  } finally {
+    stream.end();
+  }
+}
+
+/**
+ * Answers in one piece (JSON); a client that disconnects leaves a `partial` answer. A model
+ * failure becomes the matching HTTP error, naming the stored message.
+ */
+export async function answerOrThrow(
+  chat: ChatContext,
+  reply: FastifyReply,
+  input: AskInput,
+  token: (text: string) => void = () => {},
+): Promise<AnswerOutcome> {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  };
+  reply.raw.on('close', onClose);
+  try {
+    const outcome = await answerQuestion(chat.deps, toAnswerInput(input, controller.signal, token));
+    if (outcome.error) {
+      throw new AppError(outcome.error.code as ErrorCode, outcome.error.message, {
+        message_id: outcome.answer.id,
+        question_message_id: outcome.question.id,
+      });
+    }
+    return outcome;
+  } finally {
+    reply.raw.off('close', onClose);
+  }
+}
+
 export const registerChatRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
-  const chatDeps: ChatDependencies = {
-    db,
-    embedder: app.deps.embedder ?? null,
-    logger: app.deps.logger,
-    passages: { topK: app.config.chat.passages, maxPerDocument: 3 },
-  };
-  const heartbeatMs = app.config.chat.heartbeatMs;
+  const chat = chatContext(app);
 
   async function loadConversation(principal: Principal, id: string): Promise<ConversationRow> {
     const owner = ownerFromPrincipal(principal);
     const conversation = await runAsTenant(db, owner.tenantId, (trx) => findConversation(trx, owner, id));
     if (!conversation) throw new AppError('not_found:conversation', 'No such conversation.');
     return conversation;
-  }
-
-  /** Answers over SSE: `token`*, `citations`, then `done` — or `error`. */
-  async function streamAnswer(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    principal: Principal,
-    conversation: ConversationRow,
-    content: string,
-  ) {
-    const stream = openEventStream(request, reply, heartbeatMs);
-    try {
-      const outcome = await answerQuestion(chatDeps, {
-        owner: ownerFromPrincipal(principal),
-        reader: readerFromPrincipal(principal),
-        conversation,
-        content,
-        signal: stream.signal,
-        events: { token: (text) => stream.send('token', { text }) },
-      });
-      sendOutcome(outcome, (type, data) => stream.send(type, data));
-    } catch (error) {
-      request.log.error({ err: error }, 'chat stream failed');
-      stream.send('error', { code: 'internal', message: `The answer failed (request id ${request.id}).` });
-    } finally {
-      stream.end();
-    }
   }
 
   app.post(
@@ -231,34 +288,13 @@ export const registerChatRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const conversation = await loadConversation(principal, request.params.id);
+      const input = { principal, conversation, content: request.body.content };
       if (wantsEventStream(request)) {
-        await streamAnswer(request, reply, principal, conversation, request.body.content);
+        await streamAnswer(chat, request, reply, input);
         return reply;
       }
-      const controller = new AbortController();
-      const onClose = () => {
-        if (!reply.raw.writableFinished) controller.abort();
-      };
-      reply.raw.on('close', onClose);
-      try {
-        const outcome = await answerQuestion(chatDeps, {
-          owner: ownerFromPrincipal(principal),
-          reader: readerFromPrincipal(principal),
-          conversation,
-          content: request.body.content,
-          signal: controller.signal,
-          events: { token: () => {} },
-        });
-        if (outcome.error) {
-          throw new AppError(outcome.error.code as ErrorCode, outcome.error.message, {
-            message_id: outcome.answer.id,
-            question_message_id: outcome.question.id,
-          });
-        }
-        return { message: toMessageResponse(outcome.answer) };
-      } finally {
-        reply.raw.off('close', onClose);
-      }
+      const outcome = await answerOrThrow(chat, reply, input);
+      return { message: toMessageResponse(outcome.answer) };
     },
   );
 
@@ -275,7 +311,7 @@ export const registerChatRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const conversation = await loadConversation(principal, request.query.conversation_id);
-      await streamAnswer(request, reply, principal, conversation, request.query.query);
+      await streamAnswer(chat, request, reply, { principal, conversation, content: request.query.query });
       return reply;
     },
   );
@@ -309,7 +345,7 @@ export const registerChatRoutes: FastifyPluginAsyncZod = async (app) => {
         return;
       }
       let current: AbortController | null = null;
-      const heartbeat = setInterval(() => socket.ping(), heartbeatMs);
+      const heartbeat = setInterval(() => socket.ping(), chat.heartbeatMs);
       heartbeat.unref();
       socket.on('close', () => {
         clearInterval(heartbeat);
@@ -340,14 +376,14 @@ export const registerChatRoutes: FastifyPluginAsyncZod = async (app) => {
         }
         const controller = new AbortController();
         current = controller;
-        answerQuestion(chatDeps, {
-          owner: ownerFromPrincipal(principal),
-          reader: readerFromPrincipal(principal),
-          conversation,
-          content: parsed.data.content,
-          signal: controller.signal,
-          events: { token: (text) => send({ type: 'token', text }) },
-        })
+        answerQuestion(
+          chat.deps,
+          toAnswerInput(
+            { principal, conversation, content: parsed.data.content },
+            controller.signal,
+            (text) => send({ type: 'token', text }),
+          ),
+        )
           .then((outcome) => sendOutcome(outcome, (type, frame) => send({ type, ...frame })))
           .catch((error: unknown) => {
             request.log.error({ err: error }, 'websocket chat failed');
@@ -401,13 +437,17 @@ export const registerChatRoutes: FastifyPluginAsyncZod = async (app) => {
 };
 
 /** After the tokens: `citations` and `done`, or `error` (the answer is stored either way). */
-function sendOutcome(outcome: AnswerOutcome, send: (type: string, data: Record<string, unknown>) => void) {
+function sendOutcome(
+  outcome: AnswerOutcome,
+  send: (type: string, data: Record<string, unknown>) => void,
+  doneExtra: Record<string, unknown> = {},
+) {
   if (outcome.error) {
     send('error', { ...outcome.error, message_id: outcome.answer.id });
     return;
   }
   send('citations', { citations: outcome.citations });
-  send('done', { message_id: outcome.answer.id, usage: outcome.usage });
+  send('done', { message_id: outcome.answer.id, ...doneExtra, usage: outcome.usage });
 }
 
 const wsClientFrameSchema = z.discriminatedUnion('type', [

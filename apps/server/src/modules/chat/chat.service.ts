@@ -9,7 +9,7 @@ import type { Reader } from '../documents/access-scope.ts';
 import { REFUSAL_TEXT } from '../llm/llm.defaults.ts';
 import { createAnswerModel, type ModelConfig, withFallback } from '../llm/llm.router.ts';
 import { type AnswerModel, type ChatTurn, ModelError, type ModelPassage } from '../llm/llm.types.ts';
-import { type Passage, searchPassages } from '../retrieval/retrieval.service.ts';
+import { type Passage, searchPassages, toSearchResult } from '../retrieval/retrieval.service.ts';
 import {
   type ActiveModelSettings,
   type ConversationOwner,
@@ -307,16 +307,8 @@ export function formatGroundedTurn(passages: readonly ModelPassage[], question: 
 }
 
 function toCitation(index: number, passage: Passage): Citation {
-  return {
-    index,
-    document_id: passage.documentId,
-    title: passage.title,
-    url: passage.url,
-    page: passage.page,
-    section: passage.section,
-    snippet: passage.snippet,
-    score: passage.score,
-  };
+  const { chunk_id: _chunkId, ...result } = toSearchResult(passage);
+  return { index, ...result };
 }
 
 function isRefusal(text: string): boolean {

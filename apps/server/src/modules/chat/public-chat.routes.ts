@@ -3,18 +3,18 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ConversationMode } from '../../platform/db/schema.ts';
 import { runAsTenant } from '../../platform/db/tenant-scope.ts';
-import { AppError, type ErrorCode } from '../../platform/errors.ts';
+import { AppError } from '../../platform/errors.ts';
 import { type ApiKeyPrincipal, requirePrincipal } from '../auth/access.ts';
-import { readerFromPrincipal } from '../documents/access-scope.ts';
 import type { ChatTurn } from '../llm/llm.types.ts';
 import { type ConversationRow, findConversation, insertConversation } from './chat.repository.ts';
-import { ownerFromPrincipal } from './chat.routes.ts';
 import {
-  type AnswerOutcome,
-  answerQuestion,
-  type ChatDependencies,
-  toMessageResponse,
-} from './chat.service.ts';
+  answerOrThrow,
+  chatContext,
+  ownerFromPrincipal,
+  streamAnswer,
+  toAnswerInput,
+} from './chat.routes.ts';
+import { type AnswerOutcome, answerQuestion, toMessageResponse } from './chat.service.ts';
 import { openEventStream } from './event-stream.ts';
 
 /**
@@ -59,22 +59,9 @@ function requireApiKey(principal: ReturnType<typeof requirePrincipal>): ApiKeyPr
   return principal;
 }
 
-function failureToError(outcome: AnswerOutcome): AppError | null {
-  if (!outcome.error) return null;
-  return new AppError(outcome.error.code as ErrorCode, outcome.error.message, {
-    message_id: outcome.answer.id,
-  });
-}
-
 export const registerPublicChatRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
-  const chatDeps: ChatDependencies = {
-    db,
-    embedder: app.deps.embedder ?? null,
-    logger: app.deps.logger,
-    passages: { topK: app.config.chat.passages, maxPerDocument: 3 },
-  };
-  const heartbeatMs = app.config.chat.heartbeatMs;
+  const chat = chatContext(app);
 
   app.post(
     '/v1/chat',
@@ -100,48 +87,12 @@ export const registerPublicChatRoutes: FastifyPluginAsyncZod = async (app) => {
           : insertConversation(trx, owner, { mode: 'rag', botId: principal.botId }),
       );
       if (!conversation) throw new AppError('not_found:conversation', 'No such conversation.');
-      const input = {
-        owner,
-        reader: readerFromPrincipal(principal),
-        conversation,
-        content: body.message,
-      };
+      const input = { principal, conversation, content: body.message };
       if (body.stream) {
-        const stream = openEventStream(request, reply, heartbeatMs);
-        try {
-          const outcome = await answerQuestion(chatDeps, {
-            ...input,
-            signal: stream.signal,
-            events: { token: (text) => stream.send('token', { text }) },
-          });
-          if (outcome.error) {
-            stream.send('error', { ...outcome.error, message_id: outcome.answer.id });
-          } else {
-            stream.send('citations', { citations: outcome.citations });
-            stream.send('done', {
-              message_id: outcome.answer.id,
-              conversation_id: conversation.id,
-              usage: outcome.usage,
-            });
-          }
-        } catch (error) {
-          request.log.error({ err: error }, 'public chat stream failed');
-          stream.send('error', {
-            code: 'internal',
-            message: `The answer failed (request id ${request.id}).`,
-          });
-        } finally {
-          stream.end();
-        }
+        await streamAnswer(chat, request, reply, input, { conversation_id: conversation.id });
         return reply;
       }
-      const outcome = await answerQuestion(chatDeps, {
-        ...input,
-        signal: new AbortController().signal,
-        events: { token: () => {} },
-      });
-      const failure = failureToError(outcome);
-      if (failure) throw failure;
+      const outcome = await answerOrThrow(chat, reply, input);
       return { conversation_id: conversation.id, message: toMessageResponse(outcome.answer) };
     },
   );
@@ -198,74 +149,42 @@ export const registerPublicChatRoutes: FastifyPluginAsyncZod = async (app) => {
       );
       const id = `chatcmpl-${conversation.id.replaceAll('-', '')}`;
       const created = Math.floor(Date.now() / 1000);
-      const input = {
-        owner,
-        reader: readerFromPrincipal(principal),
-        conversation,
-        content: question,
-        history,
-      };
+      const input = { principal, conversation, content: question, history };
 
       if (body.stream) {
-        const stream = openEventStream(request, reply, heartbeatMs);
-        const chunk = (
-          delta: Record<string, unknown>,
+        const stream = openEventStream(request, reply, chat.heartbeatMs);
+        const send = (payload: Record<string, unknown>) =>
+          stream.write(`data: ${JSON.stringify(payload)}\n\n`);
+        const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+          send({ id, object: 'chat.completion.chunk', created, model: body.model, choices, ...extra });
+        const delta = (
+          content: Record<string, unknown>,
           finish: string | null,
-          extra: Record<string, unknown> = {},
-        ) =>
-          stream.write(
-            `data: ${JSON.stringify({
-              id,
-              object: 'chat.completion.chunk',
-              created,
-              model: body.model,
-              choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-              ...extra,
-            })}\n\n`,
-          );
+          extra?: Record<string, unknown>,
+        ) => chunk([{ index: 0, delta: content, finish_reason: finish, logprobs: null }], extra);
         try {
-          chunk({ role: 'assistant', content: '' }, null);
-          const outcome = await answerQuestion(chatDeps, {
-            ...input,
-            signal: stream.signal,
-            events: { token: (text) => chunk({ content: text }, null) },
-          });
+          delta({ role: 'assistant', content: '' }, null);
+          const outcome = await answerQuestion(
+            chat.deps,
+            toAnswerInput(input, stream.signal, (text) => delta({ content: text }, null)),
+          );
           if (outcome.error) {
-            stream.write(`data: ${JSON.stringify({ error: { ...outcome.error, type: 'model_error' } })}\n\n`);
+            send({ error: { ...outcome.error, type: 'model_error' } });
           } else {
-            chunk({}, 'stop', { citations: outcome.citations });
-            if (body.stream_options?.include_usage) {
-              stream.write(
-                `data: ${JSON.stringify({
-                  id,
-                  object: 'chat.completion.chunk',
-                  created,
-                  model: body.model,
-                  choices: [],
-                  usage: openAiUsage(outcome),
-                })}\n\n`,
-              );
-            }
+            delta({}, 'stop', { citations: outcome.citations });
+            if (body.stream_options?.include_usage) chunk([], { usage: openAiUsage(outcome) });
             stream.write('data: [DONE]\n\n');
           }
         } catch (error) {
           request.log.error({ err: error }, 'chat completion stream failed');
-          stream.write(
-            `data: ${JSON.stringify({ error: { code: 'internal', message: `The answer failed (request id ${request.id}).` } })}\n\n`,
-          );
+          send({ error: { code: 'internal', message: `The answer failed (request id ${request.id}).` } });
         } finally {
           stream.end();
         }
         return reply;
       }
 
-      const outcome = await answerQuestion(chatDeps, {
-        ...input,
-        signal: new AbortController().signal,
-        events: { token: () => {} },
-      });
-      const failure = failureToError(outcome);
-      if (failure) throw failure;
+      const outcome = await answerOrThrow(chat, reply, input);
       return {
         id,
         object: 'chat.completion',

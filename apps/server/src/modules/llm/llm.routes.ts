@@ -16,8 +16,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Executor } from '../../platform/db/database.ts';
 import type { LlmProvider } from '../../platform/db/schema.ts';
 import { AppError } from '../../platform/errors.ts';
-import { insertAuditEvent } from '../audit/audit.repository.ts';
-import { requireUser, type UserPrincipal } from '../auth/access.ts';
+import { auditAdminAction } from '../audit/audit.repository.ts';
+import { requireUser } from '../auth/access.ts';
 import {
   activateSystemPrompt,
   deactivateMode,
@@ -93,25 +93,6 @@ function checkProviderSettings(config: {
 export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
   const admin = { access: { role: 'super_admin' as const } };
-  const audit = (
-    executor: Executor,
-    actor: UserPrincipal,
-    ip: string,
-    action: string,
-    target: { type: string; id: string },
-    before: unknown,
-    after: unknown,
-  ) =>
-    insertAuditEvent(executor, {
-      tenantId: actor.tenantId,
-      actorUserId: actor.userId,
-      action,
-      targetType: target.type,
-      targetId: target.id,
-      before,
-      after,
-      ip,
-    });
 
   async function checkFallback(
     executor: Executor,
@@ -161,11 +142,11 @@ export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
           ...body,
           options: JSON.stringify(body.options),
         });
-        await audit(
+        await auditAdminAction(
           trx,
+          request,
           user,
-          request.ip,
-          'llm_config.create',
+          'llm_config.created',
           { type: 'llm_config', id: inserted.id },
           null,
           {
@@ -218,11 +199,11 @@ export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
           ...rest,
           ...(options ? { options: JSON.stringify(options) } : {}),
         });
-        await audit(
+        await auditAdminAction(
           trx,
+          request,
           user,
-          request.ip,
-          'llm_config.update',
+          'llm_config.updated',
           { type: 'llm_config', id },
           toLlmConfig(before),
           toLlmConfig(updated!),
@@ -250,11 +231,11 @@ export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
           );
         }
         await deleteLlmConfig(trx, user.tenantId, before.id);
-        await audit(
+        await auditAdminAction(
           trx,
+          request,
           user,
-          request.ip,
-          'llm_config.delete',
+          'llm_config.deleted',
           { type: 'llm_config', id: before.id },
           toLlmConfig(before),
           null,
@@ -302,11 +283,11 @@ export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
           content: request.body.content,
           createdBy: user.userId,
         });
-        await audit(
+        await auditAdminAction(
           trx,
+          request,
           user,
-          request.ip,
-          'system_prompt.publish',
+          'system_prompt.published',
           { type: 'system_prompt', id: inserted.id },
           null,
           {
@@ -337,11 +318,11 @@ export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
       return db.transaction(async (trx) => {
         const activated = await activateSystemPrompt(trx, user.tenantId, request.params.id);
         if (!activated) throw new AppError('not_found:system_prompt', 'No such system prompt.');
-        await audit(
+        await auditAdminAction(
           trx,
+          request,
           user,
-          request.ip,
-          'system_prompt.activate',
+          'system_prompt.activated',
           { type: 'system_prompt', id: activated.id },
           null,
           {
@@ -407,11 +388,11 @@ export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
           input: body.input_usd_per_million,
           output: body.output_usd_per_million,
         });
-        await audit(
+        await auditAdminAction(
           trx,
+          request,
           user,
-          request.ip,
-          'model_price.set',
+          'model_price.changed',
           { type: 'model_price', id: saved.id },
           null,
           body,

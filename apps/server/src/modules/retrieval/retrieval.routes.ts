@@ -2,7 +2,7 @@ import { searchRequestSchema, searchResponseSchema } from '@nexus/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requirePrincipal } from '../auth/access.ts';
 import { readerFromPrincipal } from '../documents/access-scope.ts';
-import { searchPassages } from './retrieval.service.ts';
+import { searchPassages, toSearchResult } from './retrieval.service.ts';
 
 export const registerRetrievalRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
@@ -23,18 +23,7 @@ export const registerRetrievalRoutes: FastifyPluginAsyncZod = async (app) => {
         topK: request.body.top_k,
         embedder: app.deps.embedder ?? null,
       });
-      return {
-        results: passages.map((passage) => ({
-          chunk_id: passage.chunkId,
-          document_id: passage.documentId,
-          title: passage.title,
-          url: passage.url,
-          page: passage.page,
-          section: passage.section,
-          snippet: passage.snippet,
-          score: passage.score,
-        })),
-      };
+      return { results: passages.map(toSearchResult) };
     },
   );
 };

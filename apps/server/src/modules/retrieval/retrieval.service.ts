@@ -124,6 +124,20 @@ export async function searchPassages(
     }));
 }
 
+/** A passage as the API shows it (search results; chat citations add their `index`). */
+export function toSearchResult(passage: Passage) {
+  return {
+    chunk_id: passage.chunkId,
+    document_id: passage.documentId,
+    title: passage.title,
+    url: passage.url,
+    page: passage.page,
+    section: passage.section,
+    snippet: passage.snippet,
+    score: passage.score,
+  };
+}
+
 /** Reciprocal-rank fusion (k = 60): Σ 1 / (k + rank) over the rankings a chunk appears in. */
 export function fuseRankings(
   rankings: { id: string; document_id: string }[][],

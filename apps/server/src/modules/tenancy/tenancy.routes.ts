@@ -10,9 +10,8 @@ import {
   regionSchema,
 } from '@nexus/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Executor } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
-import { insertAuditEvent } from '../audit/audit.repository.ts';
+import { auditAdminAction } from '../audit/audit.repository.ts';
 import { requireUser } from '../auth/access.ts';
 import {
   countScopeReferences,
@@ -51,25 +50,7 @@ export const registerTenancyRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
   const admin = { access: { role: 'super_admin' as const } };
   const read = { access: { role: 'user' as const } };
-  const audited = (
-    executor: Executor,
-    request: { ip: string },
-    actor: { tenantId: string; userId: string },
-    action: string,
-    target: { type: string; id: string },
-    before: unknown,
-    after: unknown,
-  ) =>
-    insertAuditEvent(executor, {
-      tenantId: actor.tenantId,
-      actorUserId: actor.userId,
-      action,
-      targetType: target.type,
-      targetId: target.id,
-      before,
-      after,
-      ip: request.ip,
-    });
+  const audited = auditAdminAction;
 
   app.get(
     '/api/v1/admin/regions',

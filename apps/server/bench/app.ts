@@ -1,0 +1,34 @@
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createJobDefinitions } from '../src/jobs.ts';
+import { deriveServerKeys } from '../src/modules/auth/server-keys.ts';
+import type { Db } from '../src/platform/db/database.ts';
+import { createLogger } from '../src/platform/logger.ts';
+import { JobQueue } from '../src/platform/queue.ts';
+import { createMemoryRateLimiter } from '../src/platform/rate-limit.ts';
+
+/** The real app on a benchmark database, silent and without effective rate limits. */
+export async function startBenchApp(db: Db) {
+  const logger = createLogger({ logLevel: 'silent' });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    NEXUS_RATE_LIMIT_USER_PER_MINUTE: '100000000',
+    NEXUS_COOKIE_SECURE: 'false',
+  });
+  const queue = new JobQueue(db, logger, createJobDefinitions(config), { isWorker: false });
+  await queue.start();
+  const app = await buildApp(config, {
+    db,
+    queue,
+    logger,
+    keys: deriveServerKeys('benchmark secret that is long enough for hkdf'),
+    rateLimiter: createMemoryRateLimiter(),
+  });
+  return {
+    app,
+    async close() {
+      await app.close();
+      await queue.stop(1_000);
+    },
+  };
+}
