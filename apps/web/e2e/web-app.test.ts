@@ -140,6 +140,23 @@ describe.skipIf(!inject('hasChromium'))('the web app in Chromium against nexus s
     expect((await answer.getByTestId('refusal').textContent())?.startsWith(REFUSAL)).toBe(true);
     expect(await chat.citationMarkers(answer).count()).toBe(0);
     expect(await answer.getByTestId('sources-list').count()).toBe(0);
+
+    // Rename, search by title, delete.
+    await chat.renameCurrent('Swallow trivia');
+    await expect.poll(() => chat.conversationTitle.textContent()).toBe('Swallow trivia');
+    await chat.conversationSearch.fill('swallow');
+    await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Swallow trivia']);
+    await chat.deleteCurrent();
+    await page.waitForURL(/\/chat$/);
+    await expect.poll(() => chat.conversations.count()).toBe(0);
+    await page.getByTestId('conversations-empty').waitFor();
+
+    // The other modes are announced, not faked.
+    await page.getByTestId('mode-assistant').click();
+    await page.getByTestId('coming-soon').waitFor();
+    expect(await chat.composer.count()).toBe(0);
+    await page.getByTestId('mode-rag').click();
+    await chat.composer.waitFor();
     expect(errors).toEqual([]);
   });
 
@@ -184,13 +201,29 @@ describe.skipIf(!inject('hasChromium'))('the web app in Chromium against nexus s
     expect(errors).toEqual([]);
   });
 
-  it('keeps a user out of the admin and document pages', async () => {
+  it('keeps a user out of the admin and document pages, and remembers their theme', async () => {
     const { page } = await signedInPage(DEMO_USERS.employee);
     const shell = new AppShell(page);
     await page.goto('/chat');
     await shell.navChat.waitFor();
     expect(await shell.navAdmin.count()).toBe(0);
     expect(await shell.navDocuments.count()).toBe(0);
+
+    // The theme follows the system until the user picks one; the choice survives a reload.
+    const isDark = () =>
+      page.evaluate(() =>
+        (
+          globalThis as unknown as {
+            document: { documentElement: { classList: { contains(name: string): boolean } } };
+          }
+        ).document.documentElement.classList.contains('dark'),
+      );
+    expect(await isDark()).toBe(false);
+    await shell.chooseTheme('Dark');
+    await expect.poll(isDark).toBe(true);
+    await page.reload();
+    await shell.navChat.waitFor();
+    expect(await isDark()).toBe(true);
 
     const admin = new AdminPage(page);
     for (const tab of ['users', 'api-keys', 'audit-log'] as const) {
@@ -259,6 +292,12 @@ describe.skipIf(!inject('hasChromium'))('the web app in Chromium against nexus s
       email: null,
       path: '/sign-in',
       ready: (page) => page.getByTestId('sign-in-form').waitFor(),
+    },
+    {
+      name: 'chat-new',
+      email: DEMO_USERS.employee,
+      path: '/chat',
+      ready: (page) => page.getByTestId('chat-empty').waitFor(),
     },
     {
       name: 'chat',

@@ -9,6 +9,7 @@ export class ChatPage {
   readonly pendingAnswer: Locator;
   readonly conversations: Locator;
   readonly conversationSearch: Locator;
+  readonly conversationTitle: Locator;
 
   constructor(readonly page: Page) {
     this.root = page.getByTestId('chat-page');
@@ -19,6 +20,7 @@ export class ChatPage {
     this.pendingAnswer = page.getByTestId('pending-answer');
     this.conversations = page.getByTestId('conversation-item');
     this.conversationSearch = page.getByTestId('conversation-search');
+    this.conversationTitle = page.getByTestId('conversation-title');
   }
 
   async open(): Promise<void> {
@@ -50,6 +52,31 @@ export class ChatPage {
     await answer.waitFor();
     await this.pendingAnswer.waitFor({ state: 'detached' });
     return { response, answer };
+  }
+
+  /** The open conversation's entry in the (desktop) sidebar. */
+  private currentItem(): Locator {
+    return this.page.locator('[data-testid="conversation-item"][aria-current="page"]');
+  }
+
+  private async openActions(): Promise<void> {
+    await this.currentItem().hover();
+    await this.currentItem().locator('..').getByTestId('conversation-actions').click();
+  }
+
+  async renameCurrent(title: string): Promise<void> {
+    await this.openActions();
+    await this.page.getByTestId('rename-conversation').click();
+    await this.page.getByTestId('rename-input').fill(title);
+    await this.page.getByTestId('rename-save').click();
+    await this.page.getByTestId('rename-input').waitFor({ state: 'detached' });
+  }
+
+  async deleteCurrent(): Promise<void> {
+    await this.openActions();
+    await this.page.getByTestId('delete-conversation').click();
+    await this.page.getByTestId('confirm-action').click();
+    await this.page.getByTestId('confirm-dialog').waitFor({ state: 'detached' });
   }
 
   citationMarkers(answer: Locator): Locator {

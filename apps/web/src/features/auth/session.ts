@@ -8,12 +8,15 @@ import {
 } from '@nexus/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { z } from 'zod';
-import { ApiError, apiJson, apiSend } from '../../lib/api-client.ts';
+import { ApiError, apiJson, apiSend, CSRF_COOKIE, readCookie } from '../../lib/api-client.ts';
 
 export const SESSION_KEY = ['session'] as const;
 
 /** The signed-in user, or null. A 401 (after the one refresh attempt) means signed out. */
 export async function fetchSession(): Promise<User | null> {
+  // Sign-in sets the readable CSRF cookie beside the session cookies and sign-out clears it:
+  // without it there is no session to ask about (and no 401 to log).
+  if (!readCookie(CSRF_COOKIE)) return null;
   try {
     return await apiJson('/api/v1/me', userSchema);
   } catch (error) {
