@@ -284,6 +284,50 @@ describe('conversations', () => {
     expect(rows[0]!.sources_snapshot).toEqual(answer.citations);
   });
 
+  it('links each citation to the original: PDFs open at the cited page, other files download', async () => {
+    const id = await startConversation(demo, employee);
+    const ask = async (content: string) =>
+      (
+        await demo.app.inject({
+          method: 'POST',
+          url: `/api/v1/conversations/${id}/messages`,
+          headers: bearer(employee),
+          payload: { content },
+        })
+      ).json().message as {
+        citations: { url: string; page: number | null; title: string; document_id: string }[];
+      };
+    const pdf = (await ask('How must flights and hotels be booked?')).citations[0]!;
+    expect(pdf.title).toBe('Travel and Expense Policy');
+    expect(pdf.page).toBeGreaterThan(0);
+    expect(pdf.url).toBe(`/api/v1/documents/${pdf.document_id}/file#page=${pdf.page}`);
+    const pdfFile = await demo.app.inject({ url: pdf.url.split('#')[0]!, headers: bearer(employee) });
+    expect(pdfFile.statusCode).toBe(200);
+    expect(pdfFile.headers['content-type']).toBe('application/pdf');
+    expect(pdfFile.headers['content-disposition']).toMatch(/^inline;/);
+    expect(pdfFile.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+
+    const markdown = (await ask(GOLDEN_QUESTION)).citations[0]!;
+    const markdownFile = await demo.app.inject({ url: markdown.url, headers: bearer(employee) });
+    expect(markdownFile.headers['content-disposition']).toMatch(
+      /^attachment; filename\*=UTF-8''uk-annual-leave-policy\.md/,
+    );
+    expect(markdownFile.headers['content-security-policy']).toBe('sandbox');
+    expect(markdownFile.body).toContain('25 days of paid annual leave');
+
+    // The file of a document outside the reader's scope does not exist for them.
+    const finance = await demo.database.db.kysely
+      .selectFrom('documents')
+      .select('id')
+      .where('title', '=', 'US Finance Month-End Close Procedure')
+      .executeTakeFirstOrThrow();
+    const hidden = await demo.app.inject({
+      url: `/api/v1/documents/${finance.id}/file`,
+      headers: bearer(employee),
+    });
+    expect(hidden.statusCode).toBe(404);
+  });
+
   it('says plainly that the offline answerer cannot act as the assistant', async () => {
     const id = await startConversation(demo, employee, 'assistant');
     const { message } = (

@@ -7,11 +7,13 @@ import {
   uploadAcceptedSchema,
 } from '@nexus/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { runAsTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError } from '../../platform/errors.ts';
-import { requireUser } from '../auth/access.ts';
+import { requirePrincipal, requireUser } from '../auth/access.ts';
 import { readerFromPrincipal } from './access-scope.ts';
 import {
   type DocumentRow,
+  findDocumentBlob,
   findJobRecord,
   findOrCreateSource,
   findReadableDocument,
@@ -184,6 +186,44 @@ export const registerDocumentRoutes: FastifyPluginAsyncZod = async (app) => {
       );
       if (!document) throw new AppError('not_found:document', 'No such document.');
       return toDocumentResponse(document, await loadScopeNames(db.kysely, principal.tenantId));
+    },
+  );
+
+  app.get(
+    '/api/v1/documents/:id/file',
+    {
+      config: { access: { role: 'user', apiKey: true } },
+      schema: {
+        tags: ['documents'],
+        summary: 'The stored original of a document (PDFs inline, other types as downloads)',
+        params: idParamsSchema,
+      },
+    },
+    async (request, reply) => {
+      const reader = readerFromPrincipal(requirePrincipal(request));
+      const file = await runAsTenant(db, reader.tenantId, async (trx) => {
+        const document = await findReadableDocument(trx, reader, request.params.id);
+        if (!document) throw new AppError('not_found:document', 'No such document.');
+        const blob = await findDocumentBlob(trx, reader.tenantId, document.id);
+        if (!blob)
+          throw new AppError('not_found:document_file', 'The original of this document is not stored.');
+        // The sniffed type is stored on the document once parsed; the blob keeps the upload's.
+        return { ...blob, mimeType: document.mimeType ?? blob.mimeType, title: document.title };
+      });
+      const isPdf = file.mimeType === 'application/pdf';
+      const filename = file.filename ?? `${file.title}${isPdf ? '.pdf' : ''}`;
+      // Uploaded HTML or SVG must never run on this origin: anything but a PDF is a download,
+      // and a sandbox CSP stops scripts even if a browser renders it.
+      reply
+        .type(file.mimeType ?? 'application/octet-stream')
+        .header(
+          'content-disposition',
+          `${isPdf ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(filename)}`,
+        )
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', isPdf ? "default-src 'none'; object-src 'self'" : 'sandbox')
+        .header('cache-control', 'private, max-age=300');
+      return reply.send(Buffer.from(file.bytes));
     },
   );
 

@@ -37,6 +37,7 @@ export interface SearchOptions {
 }
 
 const MAX_QUERY_LENGTH = 1_000;
+const DOCUMENT_FILE_PREFIX = '/api/v1/documents/';
 /** BM25 parameters for the SQL fallback (pg_textsearch uses the same defaults). */
 const K1 = 1.2;
 const B = 0.75;
@@ -126,11 +127,13 @@ export async function searchPassages(
 
 /** A passage as the API shows it (search results; chat citations add their `index`). */
 export function toSearchResult(passage: Passage) {
+  // Links to a stored PDF open at the passage's page.
+  const isStoredFile = passage.url?.startsWith(DOCUMENT_FILE_PREFIX) ?? false;
   return {
     chunk_id: passage.chunkId,
     document_id: passage.documentId,
     title: passage.title,
-    url: passage.url,
+    url: isStoredFile && passage.page ? `${passage.url}#page=${passage.page}` : passage.url,
     page: passage.page,
     section: passage.section,
     snippet: passage.snippet,
@@ -181,7 +184,10 @@ interface Ranked {
   row?: CandidateRow;
 }
 
-const SELECT_PASSAGE = sql`chunks.id AS chunk_id, chunks.document_id, documents.source_item_id, documents.title, documents.url,
+/** A passage's link: the document's own URL, else its stored original (`/file`). */
+const SELECT_PASSAGE = sql`chunks.id AS chunk_id, chunks.document_id, documents.source_item_id, documents.title,
+  coalesce(documents.url, CASE WHEN EXISTS (SELECT 1 FROM document_blobs WHERE document_blobs.document_id = documents.id)
+    THEN ${sql.lit(DOCUMENT_FILE_PREFIX)} || documents.id || '/file' END) AS url,
   chunks.page, chunks.section, chunks.text`;
 
 async function loadPassages(executor: Executor, reader: Reader, ids: string[]): Promise<CandidateRow[]> {
