@@ -50,7 +50,9 @@ export function ModeSwitcher({
             data-testid={`mode-${item.mode}`}
             className={cn(
               'flex h-8 items-center gap-1.5 rounded-[10px] px-2.5 text-[13px] font-medium transition-all sm:px-3',
-              isSelected ? 'bg-surface text-fg shadow-card dark:bg-surface-hover' : 'text-fg-muted hover:text-fg',
+              isSelected
+                ? 'bg-surface text-fg shadow-card dark:bg-surface-hover'
+                : 'text-fg-muted hover:text-fg',
             )}
           >
             <item.icon className="hidden size-3.5 sm:block" aria-hidden />
