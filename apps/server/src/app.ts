@@ -31,6 +31,7 @@ import type { ServerKeys } from './modules/auth/server-keys.ts';
 import { registerGroupMappingRoutes, registerSsoRoutes } from './modules/auth/sso.routes.ts';
 import { registerChatRoutes } from './modules/chat/chat.routes.ts';
 import { registerPublicChatRoutes } from './modules/chat/public-chat.routes.ts';
+import { registerUsageRoutes } from './modules/chat/usage.routes.ts';
 import { registerDocumentRoutes } from './modules/documents/documents.routes.ts';
 import { registerHealthRoutes } from './modules/health/health.routes.ts';
 import { registerLlmAdminRoutes } from './modules/llm/llm.routes.ts';
@@ -209,6 +210,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
   await app.register(registerChatRoutes);
   await app.register(registerPublicChatRoutes);
   await app.register(registerLlmAdminRoutes);
+  await app.register(registerUsageRoutes);
   // The web app; its catch-all GET never shadows API routes (the router tries static and
   // parametric routes before wildcards) and refuses API prefixes itself.
   await app.register(registerWebRoutes, { distDir: deps.webDistDir ?? null });

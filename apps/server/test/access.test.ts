@@ -75,6 +75,7 @@ const ROUTE_TABLE: Record<string, 'public' | Caller[]> = {
   'POST /api/v1/admin/system-prompts/:id/activate': ['super_admin'],
   'GET /api/v1/admin/model-prices': ['super_admin'],
   'PUT /api/v1/admin/model-prices': ['super_admin'],
+  'GET /api/metrics/tokens': ['super_admin'],
   'GET /api/v1/auth/sso/login': 'public',
   'GET /api/v1/auth/sso/callback': 'public',
   'GET /api/v1/admin/sso/group-mappings': ['super_admin'],

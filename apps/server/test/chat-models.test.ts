@@ -620,6 +620,29 @@ describe('model administration', () => {
     );
   });
 
+  it('reports token spend grouped by model, user, department and day', async () => {
+    const usage = async (query: string) => (await call('GET', `/api/metrics/tokens?${query}`)).json();
+    const byModel = await usage('group_by=model');
+    const local = byModel.rows.find((row: { key: string }) => row.key === 'openai_compatible:local-chat');
+    // Two answers from the priced local model in the previous test: 2 × (2,000 in, 100 out).
+    expect(local).toMatchObject({ answers: 2, input_tokens: 4000, output_tokens: 200 });
+    expect(local.cost_usd).toBeCloseTo(0.0024, 10);
+    const byUser = await usage('group_by=user');
+    expect(byUser.rows.map((row: { label: string }) => row.label)).toContain('employee@northwind.example');
+    const byDepartment = await usage('group_by=department');
+    expect(byDepartment.rows.map((row: { key: string }) => row.key)).toContain('UK/IT');
+    const byDay = await usage('group_by=day');
+    expect(byDay.rows.map((row: { key: string }) => row.key)).toEqual([
+      new Date().toISOString().slice(0, 10),
+    ]);
+    expect(byDay.totals.answers).toBe(byModel.totals.answers);
+    const empty = await usage('group_by=mode&from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z');
+    expect(empty.rows).toEqual([]);
+    expect(
+      (await call('GET', '/api/metrics/tokens?from=2021-01-01T00:00:00Z&to=2020-01-01T00:00:00Z')).statusCode,
+    ).toBe(400);
+  });
+
   it('refuses configs that cannot work and keeps one active config per mode', async () => {
     const noUrl = await call('POST', '/api/v1/admin/llm-configs', {
       mode: 'rag',

@@ -218,3 +218,27 @@ export const modelPricePutSchema = z.object({
   input_usd_per_million: z.number().min(0).max(100_000),
   output_usd_per_million: z.number().min(0).max(100_000),
 });
+
+export const tokenUsageQuerySchema = z.object({
+  group_by: z.enum(['user', 'department', 'model', 'mode', 'day']).default('day'),
+  from: z.iso.datetime({ offset: true }).optional().describe('Inclusive; default 30 days ago'),
+  to: z.iso.datetime({ offset: true }).optional().describe('Exclusive; default now'),
+});
+const tokenUsageTotalsSchema = z.object({
+  answers: z.number().int(),
+  input_tokens: z.number().int(),
+  output_tokens: z.number().int(),
+  cost_usd: z.number(),
+});
+export const tokenUsageSchema = z.object({
+  group_by: z.enum(['user', 'department', 'model', 'mode', 'day']),
+  from: z.string(),
+  to: z.string(),
+  rows: z.array(
+    tokenUsageTotalsSchema.extend({
+      key: z.string().nullable().describe('user id, REGION/DEPT code, provider:model, mode or YYYY-MM-DD'),
+      label: z.string().describe('For people: email, "API key <name>", "no department"'),
+    }),
+  ),
+  totals: tokenUsageTotalsSchema,
+});
