@@ -117,8 +117,18 @@ export const feedbackResponseSchema = z.object({
 export const chatStreamEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('token'), text: z.string() }),
   z.object({ type: z.literal('citations'), citations: z.array(citationSchema) }),
-  z.object({ type: z.literal('done'), message_id: z.uuid(), usage: usageSchema }),
-  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+  z.object({
+    type: z.literal('done'),
+    message_id: z.uuid(),
+    usage: usageSchema,
+    conversation_id: z.uuid().optional().describe('POST /v1/chat only'),
+  }),
+  z.object({
+    type: z.literal('error'),
+    code: z.string(),
+    message: z.string(),
+    message_id: z.uuid().optional().describe('The stored (failed) answer, when there is one'),
+  }),
 ]);
 export type ChatStreamEvent = z.infer<typeof chatStreamEventSchema>;
 

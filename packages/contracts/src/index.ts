@@ -4,7 +4,7 @@
  */
 export * from './admin.ts';
 export * from './auth.ts';
+export * from './chat.ts';
 export * from './documents.ts';
 export * from './errors.ts';
 export * from './health.ts';
-export * from './chat.ts';

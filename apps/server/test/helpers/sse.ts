@@ -34,14 +34,24 @@ export interface ChatStreamResult {
   tokens: string[];
   text: string;
   citations: { index: number; title: string; document_id: string }[] | null;
-  done: { message_id: string; usage: { input_tokens: number; output_tokens: number; cost_usd: number } } | null;
+  done: {
+    message_id: string;
+    usage: { input_tokens: number; output_tokens: number; cost_usd: number };
+  } | null;
   error: { code: string; message: string; message_id?: string } | null;
   order: string[];
 }
 
 /** Reads a Nexus chat stream to its end. */
 export async function collectChatStream(response: Response): Promise<ChatStreamResult> {
-  const result: ChatStreamResult = { tokens: [], text: '', citations: null, done: null, error: null, order: [] };
+  const result: ChatStreamResult = {
+    tokens: [],
+    text: '',
+    citations: null,
+    done: null,
+    error: null,
+    order: [],
+  };
   for await (const frame of readSse(response)) {
     const data = JSON.parse(frame.data);
     result.order.push(frame.event);

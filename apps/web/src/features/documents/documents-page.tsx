@@ -199,7 +199,9 @@ export function DocumentsPage() {
                           </p>
                           <p className="truncate text-xs text-fg-subtle">
                             {documentKind(document.mime_type).label}
-                            {document.chunk_count ? ` · ${document.chunk_count} passages` : ''}
+                            {document.chunk_count
+                              ? ` · ${document.chunk_count} passage${document.chunk_count === 1 ? '' : 's'}`
+                              : ''}
                             {document.error ? ` · ${document.error}` : ''}
                           </p>
                         </div>
