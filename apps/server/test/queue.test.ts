@@ -136,3 +136,27 @@ describeEachBackend('job queue', (backend) => {
     expect(left.map((row) => row.token_hash)).toEqual(['live']);
   });
 });
+
+describeEachBackend('job queue draining', (backend) => {
+  it('runs queued jobs back to back instead of one per polling interval', async () => {
+    runs.clear();
+    const database = await createTestDatabase(backend);
+    // A 5-second polling interval: ten jobs one per interval would take 45 s or more.
+    const queue = new JobQueue(database.db, silentLogger, [flakyJob], {
+      isWorker: true,
+      pollingIntervalSeconds: 5,
+    });
+    await queue.start();
+    try {
+      const ids = [];
+      for (let index = 0; index < 10; index++) {
+        ids.push(await queue.send(flakyJob, { key: `drain-${index}`, succeedOnAttempt: 1 }));
+      }
+      for (const id of ids) await waitForFinalStatus(queue, id, 20_000);
+      expect([...runs.keys()].filter((key) => key.startsWith('drain-'))).toHaveLength(10);
+    } finally {
+      await queue.stop(2_000);
+      await database.cleanup();
+    }
+  });
+});

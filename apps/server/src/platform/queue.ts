@@ -85,6 +85,7 @@ const STATE_TO_STATUS: Record<string, JobStatus> = {
 export class JobQueue {
   private readonly boss: PgBoss;
   private readonly definitions = new Map<string, AnyJobDefinition>();
+  private readonly workerIds = new Map<string, string>();
   private isStarted = false;
 
   constructor(
@@ -123,7 +124,8 @@ export class JobQueue {
     }
     if (this.options.isWorker) {
       for (const definition of this.definitions.values()) {
-        await this.boss.work<Envelope>(
+        let workerId: string | undefined;
+        workerId = await this.boss.work<Envelope>(
           definition.name,
           {
             batchSize: 1,
@@ -131,9 +133,13 @@ export class JobQueue {
             includeMetadata: true,
           },
           async ([job]) => {
-            if (job) await this.runJob(definition, job);
+            if (!job) return;
+            await this.runJob(definition, job);
+            // A queue with work is drained back to back, not one job per polling interval.
+            if (workerId) this.boss.notifyWorker(workerId);
           },
         );
+        this.workerIds.set(definition.name, workerId);
         if (definition.schedule) {
           await this.boss.schedule(
             definition.name,
@@ -202,6 +208,9 @@ export class JobQueue {
       sendOptions,
     );
     if (!id) throw new Error(`Job ${definition.name} was not queued (a singleton is already queued)`);
+    // A job sent outside a transaction is visible now: wake this process's worker for it.
+    const workerId = this.workerIds.get(definition.name);
+    if (workerId && !executor && options.startAfterSeconds === undefined) this.boss.notifyWorker(workerId);
     return id;
   }
 
