@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startOpenAiCompatibleServer } from '../../server/test/helpers/model-servers.ts';
 import { AdminPage } from './pages/admin.page.ts';
 import { AppShell } from './pages/app-shell.ts';
 import { ChatPage } from './pages/chat.page.ts';
@@ -58,6 +59,30 @@ describe.skipIf(!inject('hasChromium'))('the web app in Chromium against nexus s
     const opened = await openPage(options);
     await signInQuickly(opened.context, email);
     return opened;
+  }
+
+  /** The admin API over bearer tokens, for switching server settings from a test. */
+  async function adminApi() {
+    const login = await fetch(`${baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: DEMO_USERS.admin, password: DEMO_PASSWORD }),
+    });
+    const { access_token: token } = (await login.json()) as { access_token: string };
+    const call = async (method: string, path: string, body?: object) => {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as unknown;
+    };
+    return {
+      get: (path: string) => call('GET', path),
+      post: (path: string, body: object) => call('POST', path, body),
+      patch: (path: string, body: object) => call('PATCH', path, body),
+    };
   }
 
   it('sends visitors to sign-in, rejects a wrong password, keeps the session across a reload and signs out', async () => {
@@ -279,6 +304,72 @@ describe.skipIf(!inject('hasChromium'))('the web app in Chromium against nexus s
     await error.getByTestId('retry-answer').click();
     await chat.answers.last().waitFor();
     await chat.pendingAnswer.waitFor({ state: 'detached' });
+  });
+
+  it('stops a slow answer mid-stream and keeps the partial answer, marked as stopped', async () => {
+    // A real OpenAI-compatible model server that streams slowly, switched on for the
+    // Knowledge mode through the admin API, then switched back.
+    const model = await startOpenAiCompatibleServer({
+      kind: 'text',
+      chunks: [
+        'UK staff ',
+        'get ',
+        '25 ',
+        'days ',
+        'of ',
+        'paid ',
+        'annual ',
+        'leave ',
+        'every ',
+        'year ',
+        '[1].',
+      ],
+      chunkDelayMs: 500,
+    });
+    const admin = await adminApi();
+    const { llm_configs: configs } = (await admin.get('/api/v1/admin/llm-configs')) as {
+      llm_configs: { id: string; mode: string; is_active: boolean }[];
+    };
+    const previous = configs.find((config) => config.mode === 'rag' && config.is_active)!;
+    await admin.post('/api/v1/admin/llm-configs', {
+      mode: 'rag',
+      name: 'e2e slow model',
+      provider: 'openai_compatible',
+      model: 'slow',
+      base_url: `${model.url}/v1`,
+      is_active: true,
+    });
+    try {
+      const { page, errors } = await signedInPage(DEMO_USERS.employee);
+      const chat = new ChatPage(page);
+      await chat.open();
+      await chat.newConversation();
+      await chat.composer.fill('Summarise the annual leave rules for UK staff.');
+      await chat.composer.press('Enter');
+      await expect
+        .poll(() => chat.pendingAnswer.textContent(), { timeout: 10_000 })
+        .toContain('UK staff get');
+      await chat.stop.click();
+      await page.getByText('Stopped').first().waitFor();
+      const shown = await chat.page
+        .getByTestId('pending-answer')
+        .or(chat.answers.last())
+        .first()
+        .textContent();
+      expect(shown).toContain('UK staff get');
+      expect(shown).not.toContain('every year');
+
+      // The server kept the partial answer: after a reload it is there, marked as stopped.
+      await page.reload();
+      const stored = chat.answers.last();
+      await stored.waitFor();
+      expect(await stored.getAttribute('data-status')).toBe('partial');
+      expect(await stored.textContent()).toContain('UK staff get');
+      expect(errors).toEqual([]);
+    } finally {
+      await admin.patch(`/api/v1/admin/llm-configs/${previous.id}`, { is_active: true });
+      await model.close();
+    }
   });
 
   const MAIN_PAGES: {
