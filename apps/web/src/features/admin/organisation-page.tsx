@@ -11,6 +11,41 @@ import { describeError } from '../../lib/api-client.ts';
 import { useDepartments, useRegions } from '../documents/documents-api.ts';
 import { useCreateDepartment, useCreateRegion, useDeleteDepartment, useDeleteRegion } from './admin-api.ts';
 
+/** The code + name inputs shared by the region and department forms. */
+function CodeNameFields(props: {
+  code: string;
+  name: string;
+  onCode: (value: string) => void;
+  onName: (value: string) => void;
+  examples: [code: string, name: string];
+}) {
+  return (
+    <>
+      <Field label="Code">
+        {(ids) => (
+          <Input
+            {...ids}
+            value={props.code}
+            onChange={(event) => props.onCode(event.target.value)}
+            placeholder={props.examples[0]}
+            maxLength={32}
+          />
+        )}
+      </Field>
+      <Field label="Name">
+        {(ids) => (
+          <Input
+            {...ids}
+            value={props.name}
+            onChange={(event) => props.onName(event.target.value)}
+            placeholder={props.examples[1]}
+          />
+        )}
+      </Field>
+    </>
+  );
+}
+
 function RegionForm() {
   const create = useCreateRegion();
   const [code, setCode] = useState('');
@@ -27,27 +62,13 @@ function RegionForm() {
       className="space-y-3 border-t border-line px-5 py-4"
     >
       <div className="grid gap-3 sm:grid-cols-[8rem_1fr_auto] sm:items-end">
-        <Field label="Code">
-          {(ids) => (
-            <Input
-              {...ids}
-              value={code}
-              onChange={(event) => setCode(event.target.value)}
-              placeholder="DE"
-              maxLength={32}
-            />
-          )}
-        </Field>
-        <Field label="Name">
-          {(ids) => (
-            <Input
-              {...ids}
-              value={name}
-              onChange={(event) => setName(event.target.value)}
-              placeholder="Germany"
-            />
-          )}
-        </Field>
+        <CodeNameFields
+          code={code}
+          name={name}
+          onCode={setCode}
+          onName={setName}
+          examples={['DE', 'Germany']}
+        />
         <Button
           type="submit"
           className="h-10"
@@ -91,27 +112,13 @@ function DepartmentForm({ regions }: { regions: { code: string; name: string }[]
             </Select>
           )}
         </Field>
-        <Field label="Code">
-          {(ids) => (
-            <Input
-              {...ids}
-              value={code}
-              onChange={(event) => setCode(event.target.value)}
-              placeholder="LEGAL"
-              maxLength={32}
-            />
-          )}
-        </Field>
-        <Field label="Name">
-          {(ids) => (
-            <Input
-              {...ids}
-              value={name}
-              onChange={(event) => setName(event.target.value)}
-              placeholder="Legal"
-            />
-          )}
-        </Field>
+        <CodeNameFields
+          code={code}
+          name={name}
+          onCode={setCode}
+          onName={setName}
+          examples={['LEGAL', 'Legal']}
+        />
         <Button
           type="submit"
           className="h-10"
