@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../src/modules/api-keys/api-keys.service.ts';
+import { createTenant } from '../src/modules/tenancy/tenancy.service.ts';
 import { isReservedPath } from '../src/modules/web/web.routes.ts';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 
@@ -46,6 +48,32 @@ describe('web app serving', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['x-frame-options']).toBe('DENY');
     expect(response.headers['cache-control']).toBe('no-cache');
+  });
+
+  it('never reads credentials for the app’s files (no session or key lookups)', async () => {
+    const tenant = await test.database.db.transaction((trx) =>
+      createTenant(trx, { slug: 'web', name: 'Web' }),
+    );
+    const { key, apiKey } = await createApiKey(test.database.db.kysely, {
+      tenantId: tenant.id,
+      name: 'static',
+    });
+    const lastUsed = async () =>
+      (
+        await test.database.db.kysely
+          .selectFrom('api_keys')
+          .select('last_used_at')
+          .where('id', '=', apiKey.id)
+          .executeTakeFirstOrThrow()
+      ).last_used_at;
+    for (const url of ['/', '/chat', '/assets/app-3f9a.js', '/favicon.svg']) {
+      expect((await get(url, { authorization: `Bearer ${key}` })).statusCode, url).toBe(200);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100)); // key use is recorded in the background
+    expect(await lastUsed()).toBeNull();
+    // An API route does look the key up (and records its use): the check above can fail.
+    await get('/v1/api-key', { authorization: `Bearer ${key}` });
+    await expect.poll(lastUsed).not.toBeNull();
   });
 
   it('answers client-side routes with index.html so a reload keeps the page', async () => {

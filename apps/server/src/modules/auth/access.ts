@@ -26,6 +26,8 @@ export type AccessRule = 'public' | 'api_key' | { role: Role; apiKey?: boolean; 
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: AccessRule;
+    /** On a public route: never read credentials (static files need no principal). */
+    isAnonymous?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -270,7 +272,9 @@ export function installAccessControl(app: FastifyInstance, deps: AccessDependenc
     let principal: Principal | null;
     if (rule === 'public') {
       // A stale cookie or token must not break public routes such as sign-in.
-      principal = await authenticate(request, deps).catch(() => null);
+      principal = request.routeOptions.config.isAnonymous
+        ? null
+        : await authenticate(request, deps).catch(() => null);
     } else {
       principal = await authenticate(request, deps);
     }

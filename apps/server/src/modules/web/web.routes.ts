@@ -66,7 +66,8 @@ export const registerWebRoutes: FastifyPluginAsyncZod<WebRoutesOptions> = async 
     return reply.sendFile('index.html', distDir!, { cacheControl: false });
   };
 
-  const route = { config: { access: 'public' as const }, schema: { hide: true } };
+  // The app's files are the same for everyone: no session lookups for them.
+  const route = { config: { access: 'public' as const, isAnonymous: true }, schema: { hide: true } };
 
   app.get('/', route, async (_request, reply) => {
     if (isBuilt()) return sendIndex(reply);
