@@ -5,6 +5,7 @@ import { Alert } from '../../components/ui/alert.tsx';
 import { Button } from '../../components/ui/button.tsx';
 import { Field, Input } from '../../components/ui/field.tsx';
 import { Card } from '../../components/ui/layout.tsx';
+import { QrCode } from '../../components/ui/qr-code.tsx';
 import { describeError } from '../../lib/api-client.ts';
 import { BrandMark } from '../shell/brand.tsx';
 import { useLogout, useTotpEnrollment, useTotpVerification, useUser } from './session.ts';
@@ -54,7 +55,10 @@ export function TotpSetupPage() {
         ) : (
           <form className="mt-6 space-y-5" onSubmit={submit}>
             <div className="space-y-2 text-sm">
-              <p className="font-medium">1. Add this key to your authenticator app</p>
+              <p className="font-medium">1. Scan this code with your authenticator app, or type the key</p>
+              <div className="flex justify-center py-1">
+                <QrCode value={enrol.data.otpauth_url} label="QR code for your authenticator app" />
+              </div>
               <code
                 className="block rounded-lg border border-line bg-surface-muted px-3 py-2.5 font-mono text-[13px] tracking-wider break-all"
                 data-testid="totp-secret"
