@@ -280,9 +280,25 @@ describe.skipIf(!inject('hasChromium'))('the web app in Chromium against nexus s
     const check = await page.request.get('/v1/api-key', { headers: { authorization: `Bearer ${secret}` } });
     expect(check.status()).toBe(200);
 
+    // Regions: add one, see it listed, delete it again.
+    await page.getByTestId('admin-tab-organisation').click();
+    const organisation = page.getByTestId('admin-organisation');
+    await organisation.waitFor();
+    const regionForm = organisation.locator('form').first();
+    await regionForm.getByLabel('Code').fill('DE');
+    await regionForm.getByLabel('Name').fill('Germany');
+    await regionForm.getByRole('button', { name: /Add region/ }).click();
+    const deleteGermany = page.getByRole('button', { name: 'Delete region DE' });
+    await deleteGermany.waitFor();
+    await deleteGermany.click();
+    await page.getByTestId('confirm-action').click();
+    await deleteGermany.waitFor({ state: 'detached' });
+
     await page.getByTestId('admin-tab-audit-log').click();
     await page.getByTestId('audit-row').first().waitFor();
-    expect(await page.getByTestId('admin-audit-log').textContent()).toContain('api_key.created');
+    const auditLog = await page.getByTestId('admin-audit-log').textContent();
+    expect(auditLog).toContain('api_key.created');
+    expect(auditLog).toContain('region.created');
     expect(errors).toEqual([]);
   });
 

@@ -133,14 +133,46 @@ function DepartmentForm({ regions }: { regions: { code: string; name: string }[]
   );
 }
 
+type PendingDeletion = { kind: 'region' | 'department'; id: string; label: string };
+
+/** The regions or departments of the tenant, each with its delete button. */
+function TaxonomyList(props: {
+  isPending: boolean;
+  kind: PendingDeletion['kind'];
+  items: { id: string; code: string; name: string }[];
+  onDelete: (pending: PendingDeletion) => void;
+}) {
+  if (props.isPending) return <LoadingState />;
+  return (
+    <ul className="divide-y divide-line">
+      {props.items.map((item) => (
+        <li key={item.id} className="flex items-center gap-3 px-5 py-2.5">
+          <Badge tone="neutral" className="font-mono">
+            {item.code}
+          </Badge>
+          <span className="flex-1 truncate text-sm">{item.name}</span>
+          <Button
+            variant="ghost"
+            size="icon-sm"
+            aria-label={`Delete ${props.kind} ${item.code}`}
+            onClick={() =>
+              props.onDelete({ kind: props.kind, id: item.id, label: `${item.code} — ${item.name}` })
+            }
+          >
+            <Trash2 className="size-4" />
+          </Button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function OrganisationPage() {
   const regions = useRegions();
   const departments = useDepartments();
   const deleteRegion = useDeleteRegion();
   const deleteDepartment = useDeleteDepartment();
-  const [pending, setPending] = useState<{ kind: 'region' | 'department'; id: string; label: string } | null>(
-    null,
-  );
+  const [pending, setPending] = useState<PendingDeletion | null>(null);
   const regionList = regions.data?.regions ?? [];
   const departmentList = departments.data?.departments ?? [];
 
@@ -151,30 +183,12 @@ export function OrganisationPage() {
           title="Regions"
           description="Countries or areas; documents can be shared with a whole region."
         />
-        {regions.isPending ? (
-          <LoadingState />
-        ) : (
-          <ul className="divide-y divide-line">
-            {regionList.map((region) => (
-              <li key={region.id} className="flex items-center gap-3 px-5 py-2.5">
-                <Badge tone="neutral" className="font-mono">
-                  {region.code}
-                </Badge>
-                <span className="flex-1 truncate text-sm">{region.name}</span>
-                <Button
-                  variant="ghost"
-                  size="icon-sm"
-                  aria-label={`Delete region ${region.code}`}
-                  onClick={() =>
-                    setPending({ kind: 'region', id: region.id, label: `${region.code} — ${region.name}` })
-                  }
-                >
-                  <Trash2 className="size-4" />
-                </Button>
-              </li>
-            ))}
-          </ul>
-        )}
+        <TaxonomyList
+          isPending={regions.isPending}
+          kind="region"
+          items={regionList.map((region) => ({ id: region.id, code: region.code, name: region.name }))}
+          onDelete={setPending}
+        />
         <RegionForm />
       </Card>
 
@@ -183,34 +197,16 @@ export function OrganisationPage() {
           title="Departments"
           description="Teams within a region; people belong to one, documents can be shared with several."
         />
-        {departments.isPending ? (
-          <LoadingState />
-        ) : (
-          <ul className="divide-y divide-line">
-            {departmentList.map((department) => (
-              <li key={department.id} className="flex items-center gap-3 px-5 py-2.5">
-                <Badge tone="neutral" className="font-mono">
-                  {department.path}
-                </Badge>
-                <span className="flex-1 truncate text-sm">{department.name}</span>
-                <Button
-                  variant="ghost"
-                  size="icon-sm"
-                  aria-label={`Delete department ${department.path}`}
-                  onClick={() =>
-                    setPending({
-                      kind: 'department',
-                      id: department.id,
-                      label: `${department.path} — ${department.name}`,
-                    })
-                  }
-                >
-                  <Trash2 className="size-4" />
-                </Button>
-              </li>
-            ))}
-          </ul>
-        )}
+        <TaxonomyList
+          isPending={departments.isPending}
+          kind="department"
+          items={departmentList.map((department) => ({
+            id: department.id,
+            code: department.path,
+            name: department.name,
+          }))}
+          onDelete={setPending}
+        />
         <DepartmentForm regions={regionList} />
       </Card>
 
