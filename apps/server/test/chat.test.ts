@@ -107,20 +107,25 @@ describeEachBackend('grounded chat on the demo documents', (backend) => {
   });
 
   it('rewrites a follow-up into a stand-alone question using the history', async () => {
-    const id = await startConversation(demo, employee);
-    const ask = async (content: string) =>
+    const ask = async (conversationId: string, content: string) =>
       (
         await demo.app.inject({
           method: 'POST',
-          url: `/api/v1/conversations/${id}/messages`,
+          url: `/api/v1/conversations/${conversationId}/messages`,
           headers: bearer(employee),
           payload: { content },
         })
-      ).json().message as { content: string };
-    await ask(GOLDEN_QUESTION);
-    // On its own, "Can I carry them over?" finds nothing to answer with.
-    const followUp = await ask('Can I carry them over into the next year?');
-    expect(followUp.content).toMatch(/carry over up to 5 days/);
+      ).json().message as { content: string; citations: { title: string }[] };
+    const followUp = 'How do I book them?';
+    // On its own, "book them" is about booking travel.
+    const alone = await ask(await startConversation(demo, employee), followUp);
+    expect(alone.citations.map((citation) => citation.title)).toContain('Travel and Expense Policy');
+    // After a question about annual leave, it is about booking leave.
+    const id = await startConversation(demo, employee);
+    await ask(id, GOLDEN_QUESTION);
+    const inContext = await ask(id, followUp);
+    expect(inContext.content).toMatch(/annual leave/);
+    expect(inContext.citations.map((citation) => citation.title)).not.toContain('Travel and Expense Policy');
   });
 
   it('never cites a document outside the reader’s scope', async () => {
