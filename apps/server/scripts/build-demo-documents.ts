@@ -32,40 +32,14 @@ import {
 } from 'docx';
 import ExcelJS from 'exceljs';
 import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from 'pdf-lib';
+import { fixedDate, withFrozenClock } from './frozen-clock.ts';
 
 // Pin the time zone before anything formats a date: zip entries store local time.
 Object.assign(process.env, { TZ: 'UTC' });
 
 const OUT_DIR = fileURLToPath(new URL('../demo/', import.meta.url));
 const COMPANY = 'Northwind Meridian Ltd';
-/** Fixed "document date" used for every piece of metadata. */
-const FIXED_DATE_ISO = '2026-01-05T09:00:00.000Z';
-const FIXED_MS = Date.parse(FIXED_DATE_ISO);
-const fixedDate = (): Date => new Date(FIXED_MS);
 const MAX_BYTES = 100 * 1024;
-
-/**
- * Runs `fn` with `new Date()` and `Date.now()` frozen at the fixed date. docx
- * (fflate) and exceljs (JSZip) stamp zip entries and core properties with the
- * current time and offer no option to override it.
- */
-async function withFrozenClock<T>(fn: () => Promise<T>): Promise<T> {
-  const RealDate = globalThis.Date;
-  globalThis.Date = new Proxy(RealDate, {
-    construct(target, args, newTarget) {
-      return Reflect.construct(target, args.length === 0 ? [FIXED_MS] : args, newTarget) as object;
-    },
-    get(target, prop, receiver) {
-      if (prop === 'now') return () => FIXED_MS;
-      return Reflect.get(target, prop, receiver) as unknown;
-    },
-  });
-  try {
-    return await fn();
-  } finally {
-    globalThis.Date = RealDate;
-  }
-}
 
 async function writeOutput(file: string, bytes: Uint8Array): Promise<void> {
   if (bytes.byteLength > MAX_BYTES) {
