@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { createApiKey } from '../src/modules/api-keys/api-keys.service.ts';
 import { REFUSAL_TEXT } from '../src/modules/llm/llm.defaults.ts';
 import { bearer } from './helpers/accounts.ts';
-import { createDemoApp, type DemoApp, markers, startConversation } from './helpers/demo.ts';
+import { askQuestion, createDemoApp, type DemoApp, markers, startConversation } from './helpers/demo.ts';
 import {
   type ModelServer,
   type ScriptedReply,
@@ -85,12 +85,7 @@ describe('chat through hosted models (local wire-format servers)', () => {
 
   async function ask(content: string, conversationId?: string) {
     const id = conversationId ?? (await startConversation(demo, employee));
-    const response = await demo.app.inject({
-      method: 'POST',
-      url: `/api/v1/conversations/${id}/messages`,
-      headers: bearer(employee),
-      payload: { content },
-    });
+    const response = await askQuestion(demo, employee, id, content);
     return { id, response };
   }
 
@@ -577,14 +572,7 @@ describe('model administration', () => {
     expect(price.json().scope).toBe('tenant');
 
     const conversation = await startConversation(demo, employee);
-    const { message } = (
-      await demo.app.inject({
-        method: 'POST',
-        url: `/api/v1/conversations/${conversation}/messages`,
-        headers: bearer(employee),
-        payload: { content: GOLDEN_QUESTION },
-      })
-    ).json();
+    const { message } = (await askQuestion(demo, employee, conversation, GOLDEN_QUESTION)).json();
     expect(message.content).toBe('UK staff get 25 days [1].');
     expect(message.model).toBe('local-chat');
     expect(message.usage).toEqual({ input_tokens: 2000, output_tokens: 100, cost_usd: 0.0012 });
@@ -597,12 +585,7 @@ describe('model administration', () => {
     expect((await call('POST', `/api/v1/admin/system-prompts/${first.id}/activate`)).json().is_active).toBe(
       true,
     );
-    await demo.app.inject({
-      method: 'POST',
-      url: `/api/v1/conversations/${conversation}/messages`,
-      headers: bearer(employee),
-      payload: { content: GOLDEN_QUESTION },
-    });
+    await askQuestion(demo, employee, conversation, GOLDEN_QUESTION);
     expect(
       (server.requests.at(-1)!.body as { messages: { content: string }[] }).messages[0]!.content,
     ).toContain('only the numbered passages');

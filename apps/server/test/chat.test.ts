@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFUSAL_TEXT } from '../src/modules/llm/llm.defaults.ts';
 import { bearer } from './helpers/accounts.ts';
 import { describeEachBackend } from './helpers/databases.ts';
-import { createDemoApp, type DemoApp, markers, startConversation } from './helpers/demo.ts';
+import { askQuestion, createDemoApp, type DemoApp, markers, startConversation } from './helpers/demo.ts';
 import { collectChatStream } from './helpers/sse.ts';
 
 const GOLDEN_QUESTION = 'How many days of annual leave do UK employees get?';
@@ -21,12 +21,7 @@ describeEachBackend('grounded chat on the demo documents', (backend) => {
 
   it('answers the golden question with a citation to the leave policy, and titles the conversation', async () => {
     const id = await startConversation(demo, employee);
-    const response = await demo.app.inject({
-      method: 'POST',
-      url: `/api/v1/conversations/${id}/messages`,
-      headers: bearer(employee),
-      payload: { content: GOLDEN_QUESTION },
-    });
+    const response = await askQuestion(demo, employee, id, GOLDEN_QUESTION);
     expect(response.statusCode, response.body).toBe(200);
     const { message } = response.json();
     expect(message.role).toBe('assistant');
@@ -58,12 +53,7 @@ describeEachBackend('grounded chat on the demo documents', (backend) => {
   it('refuses an unanswerable question with the exact text and no citations', async () => {
     const id = await startConversation(demo, employee);
     for (const question of [UNANSWERABLE, 'What is the policy on bringing pets to the office?']) {
-      const response = await demo.app.inject({
-        method: 'POST',
-        url: `/api/v1/conversations/${id}/messages`,
-        headers: bearer(employee),
-        payload: { content: question },
-      });
+      const response = await askQuestion(demo, employee, id, question);
       const { message } = response.json();
       expect(message.content).toBe(REFUSAL_TEXT);
       expect(message.citations).toEqual([]);
@@ -108,14 +98,10 @@ describeEachBackend('grounded chat on the demo documents', (backend) => {
 
   it('rewrites a follow-up into a stand-alone question using the history', async () => {
     const ask = async (conversationId: string, content: string) =>
-      (
-        await demo.app.inject({
-          method: 'POST',
-          url: `/api/v1/conversations/${conversationId}/messages`,
-          headers: bearer(employee),
-          payload: { content },
-        })
-      ).json().message as { content: string; citations: { title: string }[] };
+      (await askQuestion(demo, employee, conversationId, content)).json().message as {
+        content: string;
+        citations: { title: string }[];
+      };
     const followUp = 'How do I book them?';
     // On its own, "book them" is about booking travel.
     const alone = await ask(await startConversation(demo, employee), followUp);
@@ -132,12 +118,12 @@ describeEachBackend('grounded chat on the demo documents', (backend) => {
     // The leave policy is for the UK region; a US Finance question from a UK user finds
     // nothing about the US finance close procedure (scoped to US/Finance).
     const id = await startConversation(demo, employee);
-    const response = await demo.app.inject({
-      method: 'POST',
-      url: `/api/v1/conversations/${id}/messages`,
-      headers: bearer(employee),
-      payload: { content: 'When is the month-end close reporting pack deadline?' },
-    });
+    const response = await askQuestion(
+      demo,
+      employee,
+      id,
+      'When is the month-end close reporting pack deadline?',
+    );
     const { message } = response.json();
     expect(message.citations.map((citation: { title: string }) => citation.title)).not.toContain(
       'US Finance Month-End Close Procedure',
@@ -145,12 +131,12 @@ describeEachBackend('grounded chat on the demo documents', (backend) => {
     const admin = await demo.tokenFor('admin@northwind.example');
     const adminConversation = await startConversation(demo, admin);
     const adminAnswer = (
-      await demo.app.inject({
-        method: 'POST',
-        url: `/api/v1/conversations/${adminConversation}/messages`,
-        headers: bearer(admin),
-        payload: { content: 'When is the month-end close reporting pack deadline?' },
-      })
+      await askQuestion(
+        demo,
+        admin,
+        adminConversation,
+        'When is the month-end close reporting pack deadline?',
+      )
     ).json().message;
     expect(adminAnswer.citations.map((citation: { title: string }) => citation.title)).toContain(
       'US Finance Month-End Close Procedure',
@@ -231,12 +217,7 @@ describe('conversations', () => {
 
   it('rejects bad input with clear 400s', async () => {
     const id = await startConversation(demo, employee);
-    const empty = await demo.app.inject({
-      method: 'POST',
-      url: `/api/v1/conversations/${id}/messages`,
-      headers: bearer(employee),
-      payload: { content: '   ' },
-    });
+    const empty = await askQuestion(demo, employee, id, '   ');
     expect(empty.statusCode).toBe(400);
     expect(empty.json().error.message).toContain('content');
     const badMode = await demo.app.inject({
@@ -258,14 +239,7 @@ describe('conversations', () => {
 
   it('stores feedback on answers, replacing an earlier rating, only for the owner', async () => {
     const id = await startConversation(demo, employee);
-    const answer = (
-      await demo.app.inject({
-        method: 'POST',
-        url: `/api/v1/conversations/${id}/messages`,
-        headers: bearer(employee),
-        payload: { content: GOLDEN_QUESTION },
-      })
-    ).json().message;
+    const answer = (await askQuestion(demo, employee, id, GOLDEN_QUESTION)).json().message;
     const rate = (token: string, messageId: string, payload: object) =>
       demo.app.inject({
         method: 'POST',
@@ -292,14 +266,7 @@ describe('conversations', () => {
   it('links each citation to the original: PDFs open at the cited page, other files download', async () => {
     const id = await startConversation(demo, employee);
     const ask = async (content: string) =>
-      (
-        await demo.app.inject({
-          method: 'POST',
-          url: `/api/v1/conversations/${id}/messages`,
-          headers: bearer(employee),
-          payload: { content },
-        })
-      ).json().message as {
+      (await askQuestion(demo, employee, id, content)).json().message as {
         citations: { url: string; page: number | null; title: string; document_id: string }[];
       };
     const pdf = (await ask('How must flights and hotels be booked?')).citations[0]!;
@@ -336,12 +303,7 @@ describe('conversations', () => {
   it('says plainly that the offline answerer cannot act as the assistant', async () => {
     const id = await startConversation(demo, employee, 'assistant');
     const { message } = (
-      await demo.app.inject({
-        method: 'POST',
-        url: `/api/v1/conversations/${id}/messages`,
-        headers: bearer(employee),
-        payload: { content: 'Draft a friendly reminder about the quarterly report.' },
-      })
+      await askQuestion(demo, employee, id, 'Draft a friendly reminder about the quarterly report.')
     ).json();
     expect(message.content).toContain('configure a language model');
     expect(message.citations).toEqual([]);

@@ -54,3 +54,13 @@ export async function startConversation(demo: DemoApp, token: string, mode = 'ra
 export function markers(text: string): number[] {
   return [...text.matchAll(/\[(\d+)\]/g)].map((match) => Number(match[1]));
 }
+
+/** Asks a question in a conversation through the JSON endpoint. */
+export function askQuestion(demo: DemoApp, token: string, conversationId: string, content: string) {
+  return demo.app.inject({
+    method: 'POST',
+    url: `/api/v1/conversations/${conversationId}/messages`,
+    headers: bearer(token),
+    payload: { content },
+  });
+}
