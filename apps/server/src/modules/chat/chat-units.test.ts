@@ -114,6 +114,35 @@ describe('offline answerer', () => {
     expect(selected.every((sentence) => sentence.passageIndex !== 3)).toBe(true);
   });
 
+  it('lets the user’s own words lead over words a follow-up borrowed from the conversation', () => {
+    const asked = 'Can I carry them over?';
+    const rewritten = `${asked} (How many days of annual leave do UK employees get)`;
+    // Weighted equally, the borrowed words pick the entitlement sentence; the question is about carrying over.
+    expect(selectSentences(rewritten, PASSAGES)[0]!.passageIndex).toBe(1);
+    expect(selectSentences(rewritten, PASSAGES, { asked })[0]!.passageIndex).toBe(2);
+  });
+
+  it('counts acronyms whose lowercase forms are stopwords (US, IT)', () => {
+    const passages: ModelPassage[] = [
+      {
+        index: 1,
+        title: 'Benefits',
+        section: null,
+        page: null,
+        text: 'UK employees accrue paid time off every month.',
+      },
+      {
+        index: 2,
+        title: 'Benefits',
+        section: null,
+        page: null,
+        text: 'US employees accrue paid time off every pay period.',
+      },
+    ];
+    // The UK passage ranks first; only the acronym makes the US sentence the better answer.
+    expect(selectSentences('Do US employees accrue paid time off?', passages)[0]!.passageIndex).toBe(2);
+  });
+
   it('stops when the caller aborts', async () => {
     const controller = new AbortController();
     const generation = createOfflineAnswerer().generate({

@@ -164,7 +164,14 @@ export async function answerQuestion(
     provider = null;
     modelName = null;
   } else {
-    const generation = model.generate({ system, messages, question: query, passages: numbered, signal });
+    const generation = model.generate({
+      system,
+      messages,
+      question: query,
+      asked: input.content,
+      passages: numbered,
+      signal,
+    });
     try {
       for await (const delta of generation.textStream) {
         emit(filter.push(delta));

@@ -35,7 +35,13 @@ export function createOfflineAnswerer(options: OfflineAnswererOptions = {}): Ans
       const answer =
         request.passages.length === 0
           ? OFFLINE_NO_MODEL_TEXT
-          : composeAnswer(selectSentences(request.question, request.passages, minCoverage, maxSentences));
+          : composeAnswer(
+              selectSentences(request.question, request.passages, {
+                minCoverage,
+                maxSentences,
+                asked: request.asked,
+              }),
+            );
       const inputTokens = countTokens(
         [request.system, ...request.messages.map((message) => message.content)].join('\n'),
       );
@@ -59,11 +65,16 @@ export interface SelectedSentence {
 export function selectSentences(
   question: string,
   passages: readonly ModelPassage[],
-  minCoverage = DEFAULT_MIN_COVERAGE,
-  maxSentences = 3,
+  options: { minCoverage?: number; maxSentences?: number; asked?: string | undefined } = {},
 ): SelectedSentence[] {
+  const minCoverage = options.minCoverage ?? DEFAULT_MIN_COVERAGE;
+  const maxSentences = options.maxSentences ?? 3;
   const questionTerms = [...new Set(contentTerms(question))];
   if (questionTerms.length === 0) return [];
+  // Words a follow-up borrowed from the conversation count half: the user's own words lead.
+  const askedTerms = options.asked ? new Set(contentTerms(options.asked)) : null;
+  const borrowedWeight = (term: string) =>
+    askedTerms && askedTerms.size > 0 && !askedTerms.has(term) ? 0.5 : 1;
   const candidates = passages.flatMap((passage, rank) =>
     splitSentences(passage.text)
       .map(cleanSentence)
@@ -82,10 +93,10 @@ export function selectSentences(
   const weights = new Map<string, number>();
   for (const term of questionTerms) {
     const df = candidates.filter((candidate) => candidate.terms.has(term)).length;
-    weights.set(term, Math.log(1 + (candidates.length - df + 0.5) / (df + 0.5)));
+    weights.set(term, borrowedWeight(term) * Math.log(1 + (candidates.length - df + 0.5) / (df + 0.5)));
   }
   const total = [...weights.values()].reduce((sum, weight) => sum + weight, 0);
-  const asksForNumber = NUMBER_QUESTION.test(question);
+  const asksForNumber = NUMBER_QUESTION.test(options.asked ?? question);
 
   const scored = candidates.map((candidate) => {
     // A term in the passage's title or section heading counts half: it is the sentence's topic.
@@ -166,11 +177,15 @@ const STOPWORDS = new Set(
   ),
 );
 
+/** Stemmed content words; an acronym (US, IT) counts even when its lowercase form is a stopword. */
 function contentTerms(text: string): string[] {
-  return (text.toLowerCase().match(WORD) ?? [])
-    .filter((word) => !STOPWORDS.has(word))
+  return (text.match(WORD) ?? [])
+    .filter((word) => ACRONYM.test(word) || !STOPWORDS.has(word.toLowerCase()))
+    .map((word) => word.toLowerCase())
     .map((word) => (/^\d/.test(word) ? word : stemmer(word)));
 }
+
+const ACRONYM = /^\p{Lu}{2,}$/u;
 
 function overlap(left: ReadonlySet<string>, right: ReadonlySet<string>): number {
   let shared = 0;

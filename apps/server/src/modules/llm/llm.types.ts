@@ -28,6 +28,8 @@ export interface GenerateRequest {
   messages: ChatTurn[];
   /** The stand-alone question (follow-ups already rewritten). */
   question: string;
+  /** The question as the user wrote it, when `question` adds words from the conversation. */
+  asked?: string;
   /** Numbered passages supplied to the model; empty for ungrounded modes. */
   passages: ModelPassage[];
   signal: AbortSignal;
