@@ -367,6 +367,50 @@ describe('chat through hosted models (local wire-format servers)', () => {
       expect(stored.at(-1)!.id).toBe(last.message_id);
     });
 
+    it('refuses a second question while one is answered, and cancels on request (partial answer kept)', async () => {
+      await useModel({ provider: 'openai_compatible' });
+      reply = {
+        kind: 'text',
+        chunks: ['UK staff ', 'get ', '25 ', 'days ', 'of ', 'leave ', '[1].'],
+        chunkDelayMs: 150,
+      };
+      const id = await startConversation(demo, employee);
+      const socket = connect(`/ws/chat/${id}?access_token=${employee}`);
+      await new Promise((resolve) => socket.once('open', resolve));
+      let isCancelled = false;
+      const received = frames(socket, (frame) => {
+        if (frame.type === 'token' && !isCancelled) {
+          isCancelled = true;
+          socket.send(JSON.stringify({ type: 'message', content: 'And another question?' }));
+          socket.send(JSON.stringify({ type: 'cancel' }));
+        }
+        return frame.type === 'done';
+      });
+      socket.send(JSON.stringify({ type: 'message', content: GOLDEN_QUESTION }));
+      const all = await received;
+      socket.close();
+      expect(all).toContainEqual(expect.objectContaining({ type: 'error', code: 'conflict:busy' }));
+      const answers = (await storedMessages(id)).filter((message) => message.role === 'assistant');
+      expect(answers).toHaveLength(1);
+      expect(answers[0]!.status).toBe('partial');
+      expect(answers[0]!.content).not.toContain('[1]');
+      expect((all.at(-1) as { message_id?: string }).message_id).toBe(answers[0]!.id);
+    });
+
+    it('closes with 4404 and an error frame for a conversation that is not the caller’s', async () => {
+      const manager = await demo.tokenFor('manager@northwind.example');
+      const othersConversation = await startConversation(demo, manager);
+      const socket = connect(`/ws/chat/${othersConversation}?access_token=${employee}`);
+      const [frame, closeCode] = await Promise.all([
+        new Promise<{ code: string }>((resolve) =>
+          socket.once('message', (data) => resolve(JSON.parse(String(data)))),
+        ),
+        new Promise<number>((resolve) => socket.once('close', (code) => resolve(code))),
+      ]);
+      expect(frame.code).toBe('not_found:conversation');
+      expect(closeCode).toBe(4404);
+    });
+
     it('refuses connections without credentials, and cookie connections from another site', async () => {
       const id = await startConversation(demo, employee);
       const anonymous = connect(`/ws/chat/${id}`);

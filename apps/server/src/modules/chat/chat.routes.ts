@@ -340,8 +340,17 @@ export const registerChatRoutes: FastifyPluginAsyncZod = async (app) => {
       try {
         conversation = await loadConversation(principal, conversationId);
       } catch (error) {
-        send({ type: 'error', code: 'not_found:conversation', message: (error as Error).message });
-        socket.close(4404, 'No such conversation');
+        if (!(error instanceof AppError)) request.log.error({ err: error }, 'websocket chat could not start');
+        const known = error instanceof AppError;
+        send({
+          type: 'error',
+          code: known ? error.code : 'internal',
+          message: known ? error.message : `The chat could not start (request id ${request.id}).`,
+        });
+        socket.close(
+          known ? 4000 + error.statusCode : 1011,
+          known ? error.message.slice(0, 100) : 'internal error',
+        );
         return;
       }
       let current: AbortController | null = null;
