@@ -1,11 +1,11 @@
 import type { Citation, Usage } from '@nexus/contracts';
-import { countTokens } from 'gpt-tokenizer';
 import type { Db } from '../../platform/db/database.ts';
 import type { ConversationMode, LlmMode } from '../../platform/db/schema.ts';
 import { runAsTenant } from '../../platform/db/tenant-scope.ts';
 import type { Embedder } from '../../platform/embeddings.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Reader } from '../documents/access-scope.ts';
+import { countTokens } from '../ingestion/chunker.ts';
 import { REFUSAL_TEXT } from '../llm/llm.defaults.ts';
 import { createAnswerModel, type ModelConfig, withFallback } from '../llm/llm.router.ts';
 import { type AnswerModel, type ChatTurn, ModelError, type ModelPassage } from '../llm/llm.types.ts';

@@ -1,5 +1,5 @@
-import { countTokens } from 'gpt-tokenizer';
 import { stemmer } from 'stemmer';
+import { countTokens } from '../ingestion/chunker.ts';
 import { splitSentences } from '../ingestion/sentences.ts';
 import { OFFLINE_MODEL, REFUSAL_TEXT } from '../llm/llm.defaults.ts';
 import type { AnswerModel, GenerateRequest, Generation, ModelPassage } from '../llm/llm.types.ts';
