@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { distinctGrams } from '../src/modules/retrieval/char-grams.ts';
 import { detectCapabilities } from '../src/platform/db/database.ts';
 import {
   MIGRATIONS_DIRECTORY,
@@ -125,6 +126,50 @@ describeEachBackend('database', (backend) => {
       expect(capabilities.vector).toBe(available.has('vector'));
       expect(capabilities.bm25).toBe(available.has('pg_textsearch'));
     }
+  });
+
+  it('fills the character grams of chunks stored before the grams existed, as the application writes them', async () => {
+    const files = await readMigrationFiles();
+    const gramsVersion = files.find((file) => file.name.includes('char_grams'))!.version;
+    await migrate(
+      database.db,
+      files.filter((file) => file.version < gramsVersion),
+    );
+    const tenant = await database.db.kysely
+      .insertInto('tenants')
+      .values({ slug: 'acme', name: 'Acme' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const document = await database.db.kysely
+      .insertInto('documents')
+      .values({ tenant_id: tenant.id, title: 'Leave' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const searchText = 'Annual Leave: 25 days (UK); IL-6 und Straße, a B12 naïve café — résumé 2026.';
+    await database.db.executeSql(
+      `INSERT INTO chunks (tenant_id, document_id, ordinal, text, search_text) VALUES ($1, $2, 0, $3, $3)`,
+      [tenant.id, document.id, searchText],
+    );
+    await migrate(database.db, files);
+    const { rows } = await database.db.executeSql('SELECT search_grams FROM chunks');
+    const stored = String(rows[0]?.search_grams).split(' ').sort();
+    expect(stored).toEqual(distinctGrams(searchText).split(' ').sort());
+    expect(stored).toEqual(
+      expect.arrayContaining([
+        'bann',
+        'mannu',
+        'eual',
+        'w25',
+        'wil',
+        'w6',
+        'bstr',
+        'mstra',
+        'mtraß',
+        'eaße',
+        'bcaf',
+        'mcafé',
+      ]),
+    );
   });
 
   it('refuses to run when an applied migration was edited', async () => {

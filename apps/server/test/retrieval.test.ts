@@ -1,8 +1,14 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reader } from '../src/modules/documents/access-scope.ts';
 import { findOrCreateSource } from '../src/modules/documents/documents.repository.ts';
 import { ingestBatch } from '../src/modules/ingestion/ingestion.service.ts';
-import { makeSnippet, searchPassages } from '../src/modules/retrieval/retrieval.service.ts';
+import { gramCounts } from '../src/modules/retrieval/char-grams.ts';
+import {
+  fuseLexicalScores,
+  makeSnippet,
+  scoreCharGrams,
+  searchPassages,
+} from '../src/modules/retrieval/retrieval.service.ts';
 import { createTenant, resolveDepartment } from '../src/modules/tenancy/tenancy.service.ts';
 import { createTestDatabase, describeEachBackend, type TestDatabase } from './helpers/databases.ts';
 
@@ -166,4 +172,84 @@ it('makes snippets from the sentences that share most words with the query', () 
   );
   expect(makeSnippet(text, 'How many days of annual leave do UK employees get?').startsWith('… ')).toBe(true);
   expect(makeSnippet('word '.repeat(200), 'word').length).toBeLessThanOrEqual(242);
+});
+
+describeEachBackend('character grams in the lexical ranking', (backend) => {
+  let database: TestDatabase;
+  let tenantId: string;
+
+  beforeEach(async () => {
+    database = await createTestDatabase(backend);
+    const { db } = database;
+    const tenant = await db.transaction((trx) => createTenant(trx, { slug: 'acme', name: 'Acme' }));
+    tenantId = tenant.id;
+    const sourceId = await findOrCreateSource(db.kysely, { tenantId, kind: 'folder', name: 'docs' });
+    const filler = Array.from({ length: 40 }, (_, index) => ({
+      sourceItemId: `filler-${index}`,
+      title: `Report ${index}`,
+      bytes: encoder.encode(`Quarterly figures for region ${index}: revenue, staffing and travel budgets.`),
+    }));
+    await db.transaction((trx) =>
+      ingestBatch(trx, { tenantId, sourceId }, [
+        ...filler,
+        {
+          sourceItemId: 'growth',
+          title: 'Tumour growth',
+          bytes: encoder.encode('Tumour cells grow quickly. Tumour size and tumour grade are recorded.'),
+        },
+        {
+          sourceItemId: 'milieu',
+          title: 'Stiffness',
+          bytes: encoder.encode(
+            'The rigidity of the tumour microenvironments shapes how cells answer treatment.',
+          ),
+        },
+      ]),
+    );
+    await db.executeSql('ANALYZE documents, chunks');
+  });
+  afterEach(async () => {
+    await database.cleanup();
+  });
+
+  it('ranks the passage that shares a misspelt, inflected word above one that only repeats a common word', async () => {
+    const reader: Reader = { tenantId, role: 'super_admin', departmentId: null, regionId: null };
+    // Stemmed words alone match only "tumour" ("microenviroment" is misspelt and
+    // "microenvironments" plural), where "growth" repeats it three times.
+    const results = await searchPassages(database.db, reader, 'tumour microenviroment', { topK: 5 });
+    expect(results.map((result) => result.sourceItemId)).toEqual(['milieu', 'growth']);
+    expect(results[0]!.score).toBeGreaterThan(results[1]!.score);
+    // A word the documents lack entirely still finds nothing.
+    expect(await searchPassages(database.db, reader, 'zzzqqq')).toEqual([]);
+  });
+});
+
+describe('lexical fusion', () => {
+  it('divides each field by its best candidate and adds them with equal weight', () => {
+    const fused = fuseLexicalScores([
+      { id: 'a', document_id: 'd1', words: 10, grams: 1 },
+      { id: 'b', document_id: 'd2', words: 6, grams: 4 },
+      { id: 'c', document_id: 'd3', words: 0, grams: 0 },
+    ]);
+    expect(fused.map((ranked) => [ranked.id, ranked.score])).toEqual([
+      ['b', 0.6 + 1],
+      ['a', 1 + 0.25],
+    ]);
+  });
+
+  it('scores grams with BM25: weights times saturated counts, longer candidates discounted', () => {
+    const query = gramCounts('leave');
+    const weights = new Map([...query.keys()].map((gram) => [gram, 1]));
+    const scores = scoreCharGrams(query, weights, [
+      { id: 'short', text: 'leave' },
+      { id: 'long', text: 'leave policy for every office and every region worldwide' },
+      { id: 'twice', text: 'leave leave' },
+      { id: 'none', text: 'travel' },
+    ]);
+    expect(scores.get('short')).toBeGreaterThan(scores.get('long')!);
+    expect(scores.get('twice')).toBeGreaterThan(scores.get('short')!);
+    expect(scores.get('none')).toBe(0);
+    // A gram the index has never seen (no weight) adds nothing.
+    expect(scoreCharGrams(query, new Map(), [{ id: 'short', text: 'leave' }]).get('short')).toBe(0);
+  });
 });

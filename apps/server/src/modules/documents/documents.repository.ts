@@ -1,6 +1,7 @@
 import type { Executor } from '../../platform/db/database.ts';
 import { containsPattern } from '../../platform/db/like.ts';
 import type { JobStatusValue } from '../../platform/db/schema.ts';
+import { distinctGrams } from '../retrieval/char-grams.ts';
 import { documentAccessFilter, type Reader } from './access-scope.ts';
 
 export interface DocumentRow {
@@ -279,6 +280,7 @@ export async function insertChunks(
           ordinal: chunk.ordinal,
           text: chunk.text,
           search_text: chunk.searchText,
+          search_grams: distinctGrams(chunk.searchText),
           page: chunk.page,
           section: chunk.section,
           token_count: chunk.tokenCount,

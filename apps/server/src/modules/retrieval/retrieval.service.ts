@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { type Capabilities, type Db, detectCapabilities, type Executor } from '../../platform/db/database.ts';
 import { runAsTenant } from '../../platform/db/tenant-scope.ts';
 import type { Embedder } from '../../platform/embeddings.ts';
 import { documentAccessFilter, type Reader } from '../documents/access-scope.ts';
 import { splitSentences } from '../ingestion/sentences.ts';
+import { countGrams, gramCounts } from './char-grams.ts';
 import { rankWithVectors } from './vector-index.ts';
 
 /**
@@ -38,6 +39,8 @@ export interface SearchOptions {
 
 const MAX_QUERY_LENGTH = 1_000;
 const DOCUMENT_FILE_PREFIX = '/api/v1/documents/';
+/** Chunks the word ranking hands to the gram re-scoring (more when topK asks for more). */
+const LEXICAL_POOL = 100;
 /** BM25 parameters for the SQL fallback (pg_textsearch uses the same defaults). */
 const K1 = 1.2;
 const B = 0.75;
@@ -78,16 +81,11 @@ export async function searchPassages(
   const embedder = vector ? (options.embedder ?? null) : null;
   const queryEmbedding = embedder ? (await embedder.embed([text]))[0]! : null;
   const rows = await runAsTenant(db, reader.tenantId, async (trx) => {
-    const lexical: Ranked[] = bm25
-      ? await rankWithBm25Index(trx, reader, text, topK, maxPerDocument)
-      : (await rankWithFullText(trx, reader, text, Math.max(100, topK * maxPerDocument * 4))).map((row) => ({
-          id: row.chunk_id,
-          document_id: row.document_id,
-          row,
-        }));
+    const pool = Math.max(LEXICAL_POOL, topK * maxPerDocument * 2);
+    const lexical = await rankLexically(trx, reader, text, pool, maxPerDocument, bm25);
     if (!embedder || !queryEmbedding) {
       const chosen = limitPerDocument(lexical, topK, maxPerDocument);
-      return bm25 ? scoreWithBm25Index(trx, reader, text, chosen) : chosen.map((ranked) => ranked.row!);
+      return withPassages(trx, reader, chosen);
     }
     // Hybrid: reciprocal-rank fusion of the lexical and the vector ranking.
     const dense = await rankWithVectors(
@@ -97,17 +95,7 @@ export async function searchPassages(
       embedder.dimensions,
       Math.max(50, topK * maxPerDocument * 2),
     );
-    const fused = fuseRankings([lexical, dense]);
-    const chosen = limitPerDocument(fused, topK, maxPerDocument);
-    const passages = await loadPassages(
-      trx,
-      reader,
-      chosen.map((row) => row.id),
-    );
-    const scoreById = new Map(chosen.map((row) => [row.id, row.score]));
-    return passages
-      .map((passage) => ({ ...passage, score: scoreById.get(passage.chunk_id) ?? 0 }))
-      .sort((left, right) => right.score - left.score);
+    return withPassages(trx, reader, limitPerDocument(fuseRankings([lexical, dense]), topK, maxPerDocument));
   });
   return rows
     .filter((row) => row.score > 0)
@@ -177,11 +165,42 @@ function limitPerDocument<T extends { document_id: string }>(
   return kept;
 }
 
-/** A chunk in a ranking; the full row when the ranking already loaded it. */
+/** A chunk in a ranking, best first. */
 interface Ranked {
   id: string;
   document_id: string;
-  row?: CandidateRow;
+  score: number;
+}
+
+/** A chunk's two lexical scores: BM25 over its stemmed words and over its character 4-grams. */
+export interface LexicalScores {
+  id: string;
+  document_id: string;
+  words: number;
+  grams: number;
+}
+
+/**
+ * One lexical ranking from the two fields: each score divided by its best in the
+ * candidate set, then summed with equal weight (so a passage at the top of both scores
+ * 2). Words give precision, grams recall through inflections, spellings and typos.
+ */
+export function fuseLexicalScores(candidates: readonly LexicalScores[]): Ranked[] {
+  let bestWords = 0;
+  let bestGrams = 0;
+  for (const candidate of candidates) {
+    bestWords = Math.max(bestWords, candidate.words);
+    bestGrams = Math.max(bestGrams, candidate.grams);
+  }
+  return candidates
+    .map((candidate) => ({
+      id: candidate.id,
+      document_id: candidate.document_id,
+      score:
+        (bestWords > 0 ? candidate.words / bestWords : 0) + (bestGrams > 0 ? candidate.grams / bestGrams : 0),
+    }))
+    .filter((ranked) => ranked.score > 0)
+    .sort((left, right) => right.score - left.score || left.id.localeCompare(right.id));
 }
 
 /** A passage's link: the document's own URL, else its stored original (`/file`). */
@@ -190,90 +209,222 @@ const SELECT_PASSAGE = sql`chunks.id AS chunk_id, chunks.document_id, documents.
     THEN ${sql.lit(DOCUMENT_FILE_PREFIX)} || documents.id || '/file' END) AS url,
   chunks.page, chunks.section, chunks.text`;
 
-async function loadPassages(executor: Executor, reader: Reader, ids: string[]): Promise<CandidateRow[]> {
-  if (ids.length === 0) return [];
+/** The chosen chunks' passages (access-filtered again), carrying their ranking scores, best first. */
+async function withPassages(
+  executor: Executor,
+  reader: Reader,
+  chosen: readonly Ranked[],
+): Promise<CandidateRow[]> {
+  if (chosen.length === 0) return [];
   const result = await sql<CandidateRow>`
     SELECT ${SELECT_PASSAGE}, 0::float8 AS score
     FROM chunks JOIN documents ON documents.id = chunks.document_id
     WHERE chunks.tenant_id = ${reader.tenantId} AND ${documentAccessFilter(reader)}
-      AND chunks.id = ANY(${ids}::uuid[])`.execute(executor);
-  return result.rows;
+      AND chunks.id = ANY(${chosen.map((ranked) => ranked.id)}::uuid[])`.execute(executor);
+  const scoreById = new Map(chosen.map((ranked) => [ranked.id, ranked.score]));
+  return result.rows
+    .map((row) => ({ ...row, score: scoreById.get(row.chunk_id) ?? 0 }))
+    .sort((left, right) => right.score - left.score || left.chunk_id.localeCompare(right.chunk_id));
+}
+
+/**
+ * The lexical ranking: the best `pool` readable chunks by BM25 over stemmed words
+ * (pg_textsearch's index, or the SQL fallback), re-scored with BM25 over character
+ * 4-grams and fused (fuseLexicalScores).
+ */
+async function rankLexically(
+  executor: Executor,
+  reader: Reader,
+  query: string,
+  pool: number,
+  maxPerDocument: number,
+  bm25: boolean,
+): Promise<Ranked[]> {
+  const words = bm25
+    ? await readableByIndex(executor, reader, query, pool, maxPerDocument)
+    : await rankWithFullText(executor, reader, query, pool);
+  if (words.length === 0) return [];
+  const queryGrams = gramCounts(query);
+  const weights = bm25
+    ? await gramWeightsFromIndex(executor, [...queryGrams.keys()])
+    : await gramWeightsFromCounts(executor, reader, [...queryGrams.keys()]);
+  const texts = await sql<{ id: string; search_text: string }>`
+    SELECT chunks.id, chunks.search_text FROM chunks
+    WHERE chunks.tenant_id = ${reader.tenantId} AND chunks.id = ANY(${words.map((row) => row.id)}::uuid[])`.execute(
+    executor,
+  );
+  const gramScores = scoreCharGrams(
+    queryGrams,
+    weights,
+    texts.rows.map((row) => ({ id: row.id, text: row.search_text })),
+  );
+  return fuseLexicalScores(
+    words.map((row) => ({
+      id: row.id,
+      document_id: row.document_id,
+      words: row.score,
+      grams: gramScores.get(row.id) ?? 0,
+    })),
+  );
+}
+
+/**
+ * BM25 over character grams for a few candidate texts: Σ over the query's grams of
+ * query count · weight · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)), where `weight` is
+ * the gram's idf (up to a factor shared by every gram, which fusion divides away), dl
+ * the candidate's gram count and avgdl the candidates' mean.
+ */
+export function scoreCharGrams(
+  queryGrams: ReadonlyMap<string, number>,
+  weights: ReadonlyMap<string, number>,
+  candidates: readonly { id: string; text: string }[],
+): Map<string, number> {
+  const wanted = new Set(queryGrams.keys());
+  const counted = candidates.map((candidate) => ({
+    id: candidate.id,
+    ...countGrams(candidate.text, wanted),
+  }));
+  const averageLength = Math.max(
+    counted.reduce((sum, candidate) => sum + candidate.length, 0) / counted.length,
+    1,
+  );
+  const scores = new Map<string, number>();
+  for (const candidate of counted) {
+    let score = 0;
+    for (const [gram, queryCount] of queryGrams) {
+      const tf = candidate.counts.get(gram);
+      const weight = weights.get(gram);
+      if (!tf || !weight) continue;
+      score +=
+        (queryCount * weight * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * candidate.length) / averageLength));
+    }
+    scores.set(candidate.id, score);
+  }
+  return scores;
+}
+
+/**
+ * Gram weights from pg_textsearch: a gram's BM25 score against a text of just itself is
+ * its idf times a factor that is the same for every gram (one occurrence, length one).
+ */
+async function gramWeightsFromIndex(
+  executor: Executor,
+  grams: readonly string[],
+): Promise<Map<string, number>> {
+  const result = await sql<{ gram: string; weight: number }>`
+    SELECT gram, -bm25_text_bm25query_score(gram, to_bm25query(gram, 'chunks_grams_bm25_idx'))::float8 AS weight
+    FROM unnest(${grams}::text[]) AS gram`.execute(executor);
+  return new Map(result.rows.map((row) => [row.gram, row.weight]));
+}
+
+/** Gram weights without pg_textsearch: idf from the tenant's document frequencies (GIN index). */
+async function gramWeightsFromCounts(
+  executor: Executor,
+  reader: Reader,
+  grams: readonly string[],
+): Promise<Map<string, number>> {
+  const result = await sql<{ gram: string; weight: number }>`
+    WITH stats AS MATERIALIZED (SELECT count(*)::float8 AS n FROM chunks WHERE tenant_id = ${reader.tenantId}),
+    frequencies AS MATERIALIZED (
+      SELECT gram, (SELECT count(*) FROM chunks
+                    WHERE chunks.tenant_id = ${reader.tenantId}
+                      AND string_to_array(chunks.search_grams, ' ') @> ARRAY[gram])::float8 AS df
+      FROM unnest(${grams}::text[]) AS gram
+    )
+    SELECT gram, ln(1 + (stats.n - df + 0.5) / (df + 0.5))::float8 AS weight
+    FROM frequencies CROSS JOIN stats WHERE df > 0`.execute(executor);
+  return new Map(result.rows.map((row) => [row.gram, row.weight]));
 }
 
 /**
  * pg_textsearch's BM25 index yields chunks in score order; the access filter then keeps
  * the readable ones. The window of index results widens until enough readable passages
- * are found (or the index runs out), so a narrow scope still returns topK — the same
- * idea as pgvector's iterative scans.
+ * are found (or the index runs out), so a narrow scope still returns its share — the
+ * same idea as pgvector's iterative scans.
  */
-async function rankWithBm25Index(
+async function readableByIndex(
   executor: Executor,
   reader: Reader,
   query: string,
-  topK: number,
+  pool: number,
   maxPerDocument: number,
-): Promise<{ id: string; document_id: string }[]> {
+): Promise<Ranked[]> {
   const bm25Query = sql`to_bm25query(${query}, 'chunks_search_bm25_idx')`;
-  let window = Math.max(50, topK * maxPerDocument * 2);
+  let window = pool;
   for (;;) {
     // Every row of the window comes back (so its size tells whether the index ran out);
     // `readable` carries the access decision, made in SQL.
-    const ranked = await sql<{ id: string; document_id: string; readable: boolean }>`
-      SELECT window_chunks.id, window_chunks.document_id,
+    const ranked = await sql<Ranked & { readable: boolean }>`
+      SELECT window_chunks.id, window_chunks.document_id, window_chunks.score,
              EXISTS (
                SELECT 1 FROM documents
                WHERE documents.id = window_chunks.document_id AND documents.is_active AND ${documentAccessFilter(reader)}
              ) AS readable
       FROM (
-        SELECT chunks.id, chunks.document_id, row_number() OVER () AS rank
+        SELECT chunks.id, chunks.document_id, chunks.score, row_number() OVER () AS rank
         FROM (
-          SELECT chunks.id, chunks.document_id FROM chunks
+          -- The index scan's own score (writing the <@> expression again would re-tokenise each row).
+          SELECT chunks.id, chunks.document_id, -bm25_get_current_score()::float8 AS score
+          FROM chunks
           WHERE chunks.tenant_id = ${reader.tenantId}
           ORDER BY chunks.search_text <@> ${bm25Query}
           LIMIT ${window}
         ) AS chunks
       ) AS window_chunks
       ORDER BY window_chunks.rank`.execute(executor);
-    const readable = ranked.rows.filter((row) => row.readable);
+    let readable: Ranked[] = ranked.rows.filter((row) => row.readable);
+    if (!isIndexScore(ranked.rows)) readable = await withExactScores(executor, reader, bm25Query, readable);
+    readable = readable.filter((row) => row.score > 0);
     const isExhausted = ranked.rows.length < window;
-    if (limitPerDocument(readable, topK, maxPerDocument).length >= topK || isExhausted || window >= 100_000)
-      return readable;
+    if (limitPerDocument(readable, pool, maxPerDocument).length >= pool || isExhausted || window >= 100_000)
+      return readable.slice(0, pool);
     window *= 4;
   }
 }
 
-/** Exact BM25 scores for the chosen passages (computed only for those, not the whole window). */
-async function scoreWithBm25Index(
+/**
+ * bm25_get_current_score() is the score of the row the BM25 index scan is on. When the
+ * planner prefers a sequential scan and a sort (small tables), nothing sets it and every
+ * row reads the same stale value — while an index scan gives each row its own score.
+ */
+function isIndexScore(rows: readonly { score: number }[]): boolean {
+  return rows.length > 1 && rows.some((row) => row.score !== rows[0]!.score);
+}
+
+/** Exact BM25 scores of a few chunks (the <@> operator tokenises each row again), best first. */
+async function withExactScores(
   executor: Executor,
   reader: Reader,
-  query: string,
-  chosen: { id: string }[],
-): Promise<CandidateRow[]> {
-  if (chosen.length === 0) return [];
-  const scored = await sql<CandidateRow>`
-    SELECT ${SELECT_PASSAGE}, -(chunks.search_text <@> to_bm25query(${query}, 'chunks_search_bm25_idx'))::float8 AS score
-    FROM chunks JOIN documents ON documents.id = chunks.document_id
-    WHERE chunks.tenant_id = ${reader.tenantId}
-      AND chunks.id = ANY(${chosen.map((row) => row.id)}::uuid[])`.execute(executor);
-  return scored.rows.sort(
-    (left, right) => right.score - left.score || left.chunk_id.localeCompare(right.chunk_id),
+  bm25Query: RawBuilder<unknown>,
+  rows: readonly Ranked[],
+): Promise<Ranked[]> {
+  if (rows.length === 0) return [];
+  const scored = await sql<{ id: string; score: number }>`
+    SELECT chunks.id, -(chunks.search_text <@> ${bm25Query})::float8 AS score
+    FROM chunks
+    WHERE chunks.tenant_id = ${reader.tenantId} AND chunks.id = ANY(${rows.map((row) => row.id)}::uuid[])`.execute(
+    executor,
   );
+  const scoreById = new Map(scored.rows.map((row) => [row.id, row.score]));
+  return rows
+    .map((row) => ({ ...row, score: scoreById.get(row.id) ?? 0 }))
+    .sort((left, right) => right.score - left.score || left.id.localeCompare(right.id));
 }
 
 /**
- * BM25 computed in SQL, for databases without pg_textsearch: the query's lexemes (same
- * English stemming as the index) are looked up in the chunk_terms postings; each posting
- * contributes idf · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)), with document frequencies
- * and average length taken over the tenant's chunks. The access filter then keeps the
- * readable chunks, best first.
+ * BM25 computed in SQL, for databases without pg_textsearch. Words: the query's lexemes
+ * (same English stemming as the index) are looked up in the chunk_terms postings; each
+ * posting contributes idf · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)), with document
+ * frequencies and average length taken over the tenant's chunks; the access filter keeps
+ * the readable chunks, best first.
  */
 async function rankWithFullText(
   executor: Executor,
   reader: Reader,
   query: string,
-  limit: number,
-): Promise<CandidateRow[]> {
-  const result = await sql<CandidateRow>`
+  pool: number,
+): Promise<Ranked[]> {
+  const words = await sql<Ranked>`
     WITH terms AS MATERIALIZED (
       SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector('english', ${query}))
     ),
@@ -299,14 +450,14 @@ async function rankWithFullText(
       WHERE chunk_terms.tenant_id = ${reader.tenantId}
       GROUP BY chunk_terms.chunk_id
     )
-    SELECT ${SELECT_PASSAGE}, scored.score::float8 AS score
+    SELECT chunks.id, chunks.document_id, scored.score::float8 AS score
     FROM scored
     JOIN chunks ON chunks.id = scored.chunk_id
     JOIN documents ON documents.id = chunks.document_id
     WHERE documents.is_active AND ${documentAccessFilter(reader)}
     ORDER BY scored.score DESC, chunks.id
-    LIMIT ${limit}`.execute(executor);
-  return result.rows;
+    LIMIT ${pool}`.execute(executor);
+  return words.rows;
 }
 
 const WORD = /[\p{L}\p{N}]+/gu;

@@ -276,6 +276,8 @@ export interface ChunksTable {
   token_count: Defaulted<number>;
   /** Title, section path and text: what lexical retrieval indexes. */
   search_text: Defaulted<string>;
+  /** Each character 4-gram of search_text once (retrieval/char-grams.ts): the second lexical field. */
+  search_grams: Defaulted<string>;
   /** Generated from search_text. */
   tsv: ColumnType<string | null, never, never>;
   created_at: CreatedAt;
