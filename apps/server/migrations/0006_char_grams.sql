@@ -9,7 +9,7 @@
 -- (retrieval/char-grams.ts) as one parser-safe token: `b` + the first three letters
 -- (`_imm`), `m` + four inner letters, `e` + the last three (`ity_`), `w` + a word of
 -- one or two letters. Its index answers one question: in how many chunks does a gram
--- occur? Term frequencies come from the candidates' own text at query time.
+-- occur? Counts within a chunk come from the candidates' own text at query time.
 
 ALTER TABLE chunks ADD COLUMN search_grams text NOT NULL DEFAULT '';
 
@@ -31,14 +31,13 @@ $$;
 
 UPDATE chunks SET search_grams = nexus_char_grams(search_text) WHERE search_text <> '';
 
+-- With pg_textsearch, a BM25 index over the grams gives each gram's document frequency
+-- (its score against itself is its idf times a constant). Without it, grams are weighted
+-- by their frequency among the word ranking's candidates, and no index is needed.
 DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'chunks_search_bm25_idx') THEN
-    -- pg_textsearch: a gram's weight is its BM25 score against itself (idf times a constant).
     EXECUTE 'CREATE INDEX chunks_grams_bm25_idx ON chunks USING bm25 (search_grams) WITH (text_config = ''simple'')';
-  ELSE
-    -- Full-text fallback: document frequencies counted through a GIN index.
-    EXECUTE 'CREATE INDEX chunks_grams_gin_idx ON chunks USING gin ((string_to_array(search_grams, '' '')))';
   END IF;
 END
 $$;

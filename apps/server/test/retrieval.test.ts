@@ -249,6 +249,13 @@ describe('lexical fusion', () => {
     expect(scores.get('short')).toBeGreaterThan(scores.get('long')!);
     expect(scores.get('twice')).toBeGreaterThan(scores.get('short')!);
     expect(scores.get('none')).toBe(0);
+    // Without collection statistics, grams every candidate shares weigh less than rarer ones.
+    const byCandidates = scoreCharGrams(gramCounts('annual leave'), null, [
+      { id: 'both', text: 'annual leave' },
+      { id: 'leave', text: 'leave rules' },
+      { id: 'again', text: 'leave types' },
+    ]);
+    expect(byCandidates.get('both')).toBeGreaterThan(2 * byCandidates.get('leave')!);
     // A gram the index has never seen (no weight) adds nothing.
     expect(scoreCharGrams(query, new Map(), [{ id: 'short', text: 'leave' }]).get('short')).toBe(0);
   });

@@ -245,9 +245,7 @@ async function rankLexically(
     : await rankWithFullText(executor, reader, query, pool);
   if (words.length === 0) return [];
   const queryGrams = gramCounts(query);
-  const weights = bm25
-    ? await gramWeightsFromIndex(executor, [...queryGrams.keys()])
-    : await gramWeightsFromCounts(executor, reader, [...queryGrams.keys()]);
+  const weights = bm25 ? await gramWeightsFromIndex(executor, [...queryGrams.keys()]) : null;
   const texts = await sql<{ id: string; search_text: string }>`
     SELECT chunks.id, chunks.search_text FROM chunks
     WHERE chunks.tenant_id = ${reader.tenantId} AND chunks.id = ANY(${words.map((row) => row.id)}::uuid[])`.execute(
@@ -271,12 +269,13 @@ async function rankLexically(
 /**
  * BM25 over character grams for a few candidate texts: Σ over the query's grams of
  * query count · weight · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)), where `weight` is
- * the gram's idf (up to a factor shared by every gram, which fusion divides away), dl
- * the candidate's gram count and avgdl the candidates' mean.
+ * the gram's idf in the collection (up to a factor shared by every gram, which fusion
+ * divides away) or, without collection statistics (`null`), its idf among the
+ * candidates; dl is the candidate's gram count and avgdl the candidates' mean.
  */
 export function scoreCharGrams(
   queryGrams: ReadonlyMap<string, number>,
-  weights: ReadonlyMap<string, number>,
+  collectionWeights: ReadonlyMap<string, number> | null,
   candidates: readonly { id: string; text: string }[],
 ): Map<string, number> {
   const wanted = new Set(queryGrams.keys());
@@ -284,6 +283,7 @@ export function scoreCharGrams(
     id: candidate.id,
     ...countGrams(candidate.text, wanted),
   }));
+  const weights = collectionWeights ?? candidateIdf(wanted, counted);
   const averageLength = Math.max(
     counted.reduce((sum, candidate) => sum + candidate.length, 0) / counted.length,
     1,
@@ -303,6 +303,19 @@ export function scoreCharGrams(
   return scores;
 }
 
+/** idf = ln(1 + (n − df + 0.5) / (df + 0.5)) over the candidates themselves. */
+function candidateIdf(
+  grams: ReadonlySet<string>,
+  candidates: readonly { counts: ReadonlyMap<string, number> }[],
+): Map<string, number> {
+  const weights = new Map<string, number>();
+  for (const gram of grams) {
+    const df = candidates.filter((candidate) => candidate.counts.has(gram)).length;
+    if (df > 0) weights.set(gram, Math.log(1 + (candidates.length - df + 0.5) / (df + 0.5)));
+  }
+  return weights;
+}
+
 /**
  * Gram weights from pg_textsearch: a gram's BM25 score against a text of just itself is
  * its idf times a factor that is the same for every gram (one occurrence, length one).
@@ -314,25 +327,6 @@ async function gramWeightsFromIndex(
   const result = await sql<{ gram: string; weight: number }>`
     SELECT gram, -bm25_text_bm25query_score(gram, to_bm25query(gram, 'chunks_grams_bm25_idx'))::float8 AS weight
     FROM unnest(${grams}::text[]) AS gram`.execute(executor);
-  return new Map(result.rows.map((row) => [row.gram, row.weight]));
-}
-
-/** Gram weights without pg_textsearch: idf from the tenant's document frequencies (GIN index). */
-async function gramWeightsFromCounts(
-  executor: Executor,
-  reader: Reader,
-  grams: readonly string[],
-): Promise<Map<string, number>> {
-  const result = await sql<{ gram: string; weight: number }>`
-    WITH stats AS MATERIALIZED (SELECT count(*)::float8 AS n FROM chunks WHERE tenant_id = ${reader.tenantId}),
-    frequencies AS MATERIALIZED (
-      SELECT gram, (SELECT count(*) FROM chunks
-                    WHERE chunks.tenant_id = ${reader.tenantId}
-                      AND string_to_array(chunks.search_grams, ' ') @> ARRAY[gram])::float8 AS df
-      FROM unnest(${grams}::text[]) AS gram
-    )
-    SELECT gram, ln(1 + (stats.n - df + 0.5) / (df + 0.5))::float8 AS weight
-    FROM frequencies CROSS JOIN stats WHERE df > 0`.execute(executor);
   return new Map(result.rows.map((row) => [row.gram, row.weight]));
 }
 
