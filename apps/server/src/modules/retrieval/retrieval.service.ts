@@ -40,7 +40,7 @@ export interface SearchOptions {
 const MAX_QUERY_LENGTH = 1_000;
 const DOCUMENT_FILE_PREFIX = '/api/v1/documents/';
 /** Chunks the word ranking hands to the gram re-scoring (more when topK asks for more). */
-const LEXICAL_POOL = 100;
+const LEXICAL_POOL = 50;
 /** BM25 parameters for the SQL fallback (pg_textsearch uses the same defaults). */
 const K1 = 1.2;
 const B = 0.75;
