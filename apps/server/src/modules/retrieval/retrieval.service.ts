@@ -82,7 +82,7 @@ export async function searchPassages(
   const queryEmbedding = embedder ? (await embedder.embed([text]))[0]! : null;
   const rows = await runAsTenant(db, reader.tenantId, async (trx) => {
     const pool = Math.max(LEXICAL_POOL, topK * maxPerDocument * 2);
-    const lexical = await rankLexically(trx, reader, text, pool, maxPerDocument, bm25);
+    const lexical = await rankLexically(trx, reader, text, { pool, topK, maxPerDocument }, bm25);
     if (!embedder || !queryEmbedding) {
       const chosen = limitPerDocument(lexical, topK, maxPerDocument);
       return withPassages(trx, reader, chosen);
@@ -228,6 +228,16 @@ async function withPassages(
 }
 
 /**
+ * How many candidates to re-rank (`pool`), and what the caller needs: a narrow scope
+ * stops widening the index window once `topK` readable passages are found.
+ */
+interface CandidateSize {
+  pool: number;
+  topK: number;
+  maxPerDocument: number;
+}
+
+/**
  * The lexical ranking: the best `pool` readable chunks by BM25 over stemmed words
  * (pg_textsearch's index, or the SQL fallback), re-scored with BM25 over character
  * 4-grams and fused (fuseLexicalScores).
@@ -236,13 +246,12 @@ async function rankLexically(
   executor: Executor,
   reader: Reader,
   query: string,
-  pool: number,
-  maxPerDocument: number,
+  size: CandidateSize,
   bm25: boolean,
 ): Promise<Ranked[]> {
   const words = bm25
-    ? await readableByIndex(executor, reader, query, pool, maxPerDocument)
-    : await rankWithFullText(executor, reader, query, pool);
+    ? await readableByIndex(executor, reader, query, size)
+    : await rankWithFullText(executor, reader, query, size.pool);
   if (words.length === 0) return [];
   const queryGrams = gramCounts(query);
   const weights = bm25 ? await gramWeightsFromIndex(executor, [...queryGrams.keys()]) : null;
@@ -340,8 +349,7 @@ async function readableByIndex(
   executor: Executor,
   reader: Reader,
   query: string,
-  pool: number,
-  maxPerDocument: number,
+  { pool, topK, maxPerDocument }: CandidateSize,
 ): Promise<Ranked[]> {
   const bm25Query = sql`to_bm25query(${query}, 'chunks_search_bm25_idx')`;
   let window = pool;
@@ -370,7 +378,7 @@ async function readableByIndex(
     if (!isIndexScore(ranked.rows)) readable = await withExactScores(executor, reader, bm25Query, readable);
     readable = readable.filter((row) => row.score > 0);
     const isExhausted = ranked.rows.length < window;
-    if (limitPerDocument(readable, pool, maxPerDocument).length >= pool || isExhausted || window >= 100_000)
+    if (limitPerDocument(readable, topK, maxPerDocument).length >= topK || isExhausted || window >= 100_000)
       return readable.slice(0, pool);
     window *= 4;
   }
