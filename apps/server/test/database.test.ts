@@ -51,6 +51,21 @@ describeEachBackend('database', (backend) => {
     await database.cleanup();
   });
 
+  /** A tenant and one document of it, for tests that write chunks by hand. */
+  async function insertTenantAndDocument() {
+    const tenant = await database.db.kysely
+      .insertInto('tenants')
+      .values({ slug: 'acme', name: 'Acme' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const document = await database.db.kysely
+      .insertInto('documents')
+      .values({ tenant_id: tenant.id, title: 'Leave' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { tenant, document };
+  }
+
   async function listTables(): Promise<string[]> {
     const { rows } = await database.db.executeSql(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`,
@@ -85,16 +100,7 @@ describeEachBackend('database', (backend) => {
     if (backend === 'embedded') {
       expect(capabilities).toEqual({ vector: true, bm25: true });
       // The BM25 index is usable, not only present.
-      const tenant = await database.db.kysely
-        .insertInto('tenants')
-        .values({ slug: 'acme', name: 'Acme' })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const document = await database.db.kysely
-        .insertInto('documents')
-        .values({ tenant_id: tenant.id, title: 'Leave' })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const { tenant, document } = await insertTenantAndDocument();
       await database.db.kysely
         .insertInto('chunks')
         .values([
@@ -135,16 +141,7 @@ describeEachBackend('database', (backend) => {
       database.db,
       files.filter((file) => file.version < gramsVersion),
     );
-    const tenant = await database.db.kysely
-      .insertInto('tenants')
-      .values({ slug: 'acme', name: 'Acme' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const document = await database.db.kysely
-      .insertInto('documents')
-      .values({ tenant_id: tenant.id, title: 'Leave' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const { tenant, document } = await insertTenantAndDocument();
     const searchText = 'Annual Leave: 25 days (UK); IL-6 und Straße, a B12 naïve café — résumé 2026.';
     await database.db.executeSql(
       `INSERT INTO chunks (tenant_id, document_id, ordinal, text, search_text) VALUES ($1, $2, 0, $3, $3)`,
