@@ -83,7 +83,7 @@ export async function evaluateBeir(
         total: dataset.corpus.length,
       });
     }
-    await db.executeSql('ANALYZE documents, chunks'); // fresh planner statistics after a bulk load
+    await db.executeSql('ANALYZE documents, chunks, chunk_terms'); // fresh planner statistics after a bulk load
     const ingestSeconds = (performance.now() - started) / 1000;
 
     const reader = { tenantId: tenant.id, role: 'super_admin' as const, departmentId: null, regionId: null };
