@@ -121,7 +121,7 @@ describeEachBackend('database', (backend) => {
         ])
         .execute();
       const { rows } = await database.db.executeSql(
-        `SELECT ordinal FROM chunks ORDER BY search_text <@> to_bm25query('annual leave', 'chunks_search_bm25_idx') LIMIT 1`,
+        `SELECT ordinal FROM chunks ORDER BY search_words <@> to_bm25query('annual leave', 'chunks_search_bm25_idx') LIMIT 1`,
       );
       expect(rows[0]?.ordinal).toBe(0);
     } else {
@@ -167,6 +167,37 @@ describeEachBackend('database', (backend) => {
         'mcafé',
       ]),
     );
+  });
+
+  it('splits letter and digit runs for the word field, in chunks stored before the split existed too', async () => {
+    const files = await readMigrationFiles();
+    const splitVersion = files.find((file) => file.name.includes('word_text'))!.version;
+    await migrate(
+      database.db,
+      files.filter((file) => file.version < splitVersion),
+    );
+    const { tenant, document } = await insertTenantAndDocument();
+    const searchText = 'Bcl2 and PGE2 raise IL-6 in CD4+ cells, 3x faster since 1990s.';
+    await database.db.executeSql(
+      `INSERT INTO chunks (tenant_id, document_id, ordinal, text, search_text, token_count) VALUES ($1, $2, 0, $3, $3, 14)`,
+      [tenant.id, document.id, searchText],
+    );
+    await migrate(database.db, files);
+    const { rows } = await database.db.executeSql(
+      `SELECT search_text, search_words, array_to_string(tsvector_to_array(tsv), ' ') AS lexemes FROM chunks`,
+    );
+    expect(rows[0]?.search_text).toBe(searchText);
+    expect(rows[0]?.search_words).toBe('Bcl 2 and PGE 2 raise IL-6 in CD 4+ cells, 3 x faster since 1990 s.');
+    const lexemes = String(rows[0]?.lexemes).split(' ');
+    expect(lexemes).toEqual(expect.arrayContaining(['bcl', '2', 'pge', 'cd', '4', '1990']));
+    expect(lexemes).not.toContain('bcl2');
+    if (!(await detectCapabilities(database.db)).bm25) {
+      // The fallback's postings were rebuilt from the split words.
+      const postings = await database.db.executeSql('SELECT term FROM chunk_terms');
+      const terms = postings.rows.map((row) => String(row.term));
+      expect(terms).toEqual(expect.arrayContaining(['bcl', 'pge', '2']));
+      expect(terms).not.toContain('bcl2');
+    }
   });
 
   it('refuses to run when an applied migration was edited', async () => {

@@ -5,9 +5,11 @@ import { ingestBatch } from '../src/modules/ingestion/ingestion.service.ts';
 import { gramCounts } from '../src/modules/retrieval/char-grams.ts';
 import {
   fuseLexicalScores,
+  keepNewTerms,
   makeSnippet,
   scoreCharGrams,
   searchPassages,
+  withEachTermOnce,
 } from '../src/modules/retrieval/retrieval.service.ts';
 import { createTenant, resolveDepartment } from '../src/modules/tenancy/tenancy.service.ts';
 import { createTestDatabase, describeEachBackend, type TestDatabase } from './helpers/databases.ts';
@@ -224,7 +226,74 @@ describeEachBackend('character grams in the lexical ranking', (backend) => {
   });
 });
 
+describeEachBackend('words in the lexical ranking', (backend) => {
+  let database: TestDatabase;
+  let tenantId: string;
+
+  beforeEach(async () => {
+    database = await createTestDatabase(backend);
+    const { db } = database;
+    const tenant = await db.transaction((trx) => createTenant(trx, { slug: 'acme', name: 'Acme' }));
+    tenantId = tenant.id;
+    const sourceId = await findOrCreateSource(db.kysely, { tenantId, kind: 'folder', name: 'docs' });
+    await db.transaction((trx) =>
+      ingestBatch(trx, { tenantId, sourceId }, [
+        {
+          sourceItemId: 'cytokine',
+          title: 'Cytokines',
+          bytes: encoder.encode('Macrophages release IL-6 when stimulated; BCL-2 blocks apoptosis.'),
+        },
+        {
+          sourceItemId: 'leave',
+          title: 'Leave',
+          bytes: encoder.encode('Employees get 25 days of annual leave.'),
+        },
+      ]),
+    );
+  });
+  afterEach(async () => {
+    await database.cleanup();
+  });
+
+  it('meets a code however its letters and digits are joined', async () => {
+    const reader: Reader = { tenantId, role: 'super_admin', departmentId: null, regionId: null };
+    for (const query of ['IL6', 'il 6 release', 'Bcl2']) {
+      const results = await searchPassages(database.db, reader, query, { topK: 5 });
+      expect(results.map((result) => result.sourceItemId)).toEqual(['cytokine']);
+    }
+  });
+
+  it('gives the BM25 index each stemmed word of the query once', async () => {
+    const query = 'Activation of cells: activated cells activate IL-6 studies, study Bcl2';
+    const rewritten = await withEachTermOnce(database.db.kysely, query);
+    expect(rewritten).toBe('Activation cells: IL-6 studies, Bcl 2');
+    const counts = async (text: string) => {
+      const { rows } = await database.db.executeSql(
+        `SELECT lexeme, cardinality(positions) AS count FROM unnest(to_tsvector('english', nexus_word_text($1))) ORDER BY lexeme`,
+        [text],
+      );
+      return Object.fromEntries(rows.map((row) => [String(row.lexeme), Number(row.count)]));
+    };
+    const before = await counts(query);
+    const after = await counts(rewritten);
+    expect(before.activ).toBe(3);
+    expect(Object.keys(after)).toEqual(Object.keys(before));
+    expect(Object.values(after).every((count) => count === 1)).toBe(true);
+  });
+});
+
 describe('lexical fusion', () => {
+  it('keeps each query piece that adds a lexeme not seen before', () => {
+    expect(
+      keepNewTerms(
+        ['Cells', 'of', 'cell', 'growth', 'cells', 'grow'],
+        [['cell'], [], ['cell'], ['growth'], ['cell'], ['grow']],
+      ),
+    ).toBe('Cells growth grow');
+    // A query of stopwords only is left as it is.
+    expect(keepNewTerms(['of', 'the'], [[], []])).toBe('of the');
+  });
+
   it('divides each field by its best candidate and adds them with equal weight', () => {
     const fused = fuseLexicalScores([
       { id: 'a', document_id: 'd1', words: 10, grams: 1 },

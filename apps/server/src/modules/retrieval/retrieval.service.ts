@@ -239,7 +239,8 @@ interface CandidateSize {
 
 /**
  * The lexical ranking: the best `pool` readable chunks by BM25 over stemmed words
- * (pg_textsearch's index, or the SQL fallback), re-scored with BM25 over character
+ * (letter and digit runs split apart, each query word once; pg_textsearch's index, or
+ * the SQL fallback), re-scored with BM25 over character
  * 4-grams and fused (fuseLexicalScores).
  */
 async function rankLexically(
@@ -351,7 +352,7 @@ async function readableByIndex(
   query: string,
   { pool, topK, maxPerDocument }: CandidateSize,
 ): Promise<Ranked[]> {
-  const bm25Query = sql`to_bm25query(${query}, 'chunks_search_bm25_idx')`;
+  const bm25Query = sql`to_bm25query(${await withEachTermOnce(executor, query)}, 'chunks_search_bm25_idx')`;
   let window = pool;
   for (;;) {
     // Every row of the window comes back (so its size tells whether the index ran out);
@@ -369,7 +370,7 @@ async function readableByIndex(
           SELECT chunks.id, chunks.document_id, -bm25_get_current_score()::float8 AS score
           FROM chunks
           WHERE chunks.tenant_id = ${reader.tenantId}
-          ORDER BY chunks.search_text <@> ${bm25Query}
+          ORDER BY chunks.search_words <@> ${bm25Query}
           LIMIT ${window}
         ) AS chunks
       ) AS window_chunks
@@ -382,6 +383,45 @@ async function readableByIndex(
       return readable.slice(0, pool);
     window *= 4;
   }
+}
+
+/**
+ * The query as the BM25 index should read it: each stemmed word once. to_bm25query counts
+ * a lexeme as often as the query repeats it ("activation of … activated"), so the wording
+ * of a long question outweighs its rarer terms; the SQL fallback takes each lexeme once
+ * too (BM25's query-term saturation with k3 = 0). Stemming a lexeme again does not always
+ * give it back ("studi" → "stud"), so the query keeps its own words: each whitespace-
+ * separated piece is kept when it adds a lexeme not seen before, and dropped otherwise.
+ */
+export async function withEachTermOnce(executor: Executor, query: string): Promise<string> {
+  const pieces = query.split(/\s+/).filter(Boolean);
+  // Each piece as the index reads words (nexus_word_text, migration 0007), with its lexemes.
+  const result = await sql<{ words: string; lexemes: string[] }>`
+    SELECT words.words,
+           coalesce((SELECT array_agg(lexeme) FROM unnest(to_tsvector('english', words.words))), '{}') AS lexemes
+    FROM unnest(${pieces}::text[]) WITH ORDINALITY AS pieces(piece, ordinal)
+    CROSS JOIN LATERAL (SELECT nexus_word_text(pieces.piece) AS words) AS words
+    ORDER BY pieces.ordinal`.execute(executor);
+  return keepNewTerms(
+    result.rows.map((row) => row.words),
+    result.rows.map((row) => row.lexemes),
+  );
+}
+
+/** The pieces that add a lexeme not seen in an earlier piece, joined by spaces. */
+export function keepNewTerms(
+  pieces: readonly string[],
+  lexemesOfPiece: readonly (readonly string[])[],
+): string {
+  const seen = new Set<string>();
+  const kept: string[] = [];
+  pieces.forEach((piece, index) => {
+    const lexemes = lexemesOfPiece[index] ?? [];
+    if (lexemes.every((lexeme) => seen.has(lexeme))) return;
+    for (const lexeme of lexemes) seen.add(lexeme);
+    kept.push(piece);
+  });
+  return kept.length > 0 ? kept.join(' ') : pieces.join(' ');
 }
 
 /**
@@ -402,7 +442,7 @@ async function withExactScores(
 ): Promise<Ranked[]> {
   if (rows.length === 0) return [];
   const scored = await sql<{ id: string; score: number }>`
-    SELECT chunks.id, -(chunks.search_text <@> ${bm25Query})::float8 AS score
+    SELECT chunks.id, -(chunks.search_words <@> ${bm25Query})::float8 AS score
     FROM chunks
     WHERE chunks.tenant_id = ${reader.tenantId} AND chunks.id = ANY(${rows.map((row) => row.id)}::uuid[])`.execute(
     executor,
@@ -428,7 +468,7 @@ async function rankWithFullText(
 ): Promise<Ranked[]> {
   const words = await sql<Ranked>`
     WITH terms AS MATERIALIZED (
-      SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector('english', ${query}))
+      SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector('english', nexus_word_text(${query})))
     ),
     stats AS MATERIALIZED (
       SELECT count(*)::float8 AS n, greatest(avg(token_count), 1)::float8 AS avgdl FROM chunks WHERE tenant_id = ${reader.tenantId}
