@@ -7,8 +7,12 @@
 -- so every database splits alike whatever its locale.
 --
 -- search_text itself is unchanged (the character grams, snippets and embeddings read it);
--- search_words, the BM25 index's column, and tsv (the fallback's postings) are generated
--- from it. Queries go through the same function (retrieval.service.ts).
+-- search_words, the BM25 index's column, is generated from it. Queries go through the same
+-- function (retrieval.service.ts).
+--
+-- The tsv column and its GIN index go: nothing searched them, and only the fallback's
+-- postings (0005) read them, so every chunk paid a stemming pass and a GIN update even
+-- where pg_textsearch does the work. The postings trigger now stems search_words itself.
 
 CREATE FUNCTION nexus_word_text(input text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -17,10 +21,17 @@ AS $$
 $$;
 
 ALTER TABLE chunks ADD COLUMN search_words text GENERATED ALWAYS AS (nexus_word_text(search_text)) STORED;
--- (a generated column cannot read another, so tsv applies the function itself)
 ALTER TABLE chunks DROP COLUMN tsv;
-ALTER TABLE chunks ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', nexus_word_text(search_text))) STORED;
-CREATE INDEX chunks_tsv_idx ON chunks USING gin (tsv);
+
+CREATE OR REPLACE FUNCTION chunk_terms_index() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM chunk_terms WHERE chunk_id = NEW.id;
+  INSERT INTO chunk_terms (tenant_id, chunk_id, term, tf, dl)
+    SELECT NEW.tenant_id, NEW.id, entry.lexeme, greatest(cardinality(entry.positions), 1), greatest(NEW.token_count, 1)
+    FROM unnest(to_tsvector('english', NEW.search_words)) AS entry(lexeme, positions, weights);
+  RETURN NULL;
+END
+$$;
 
 DO $$
 BEGIN
@@ -28,11 +39,11 @@ BEGIN
     EXECUTE 'DROP INDEX chunks_search_bm25_idx';
     EXECUTE 'CREATE INDEX chunks_search_bm25_idx ON chunks USING bm25 (search_words) WITH (text_config = ''english'')';
   ELSE
-    -- The fallback's postings, rebuilt from the new tsv.
+    -- The fallback's postings, rebuilt from the split words.
     DELETE FROM chunk_terms;
     INSERT INTO chunk_terms (tenant_id, chunk_id, term, tf, dl)
       SELECT chunks.tenant_id, chunks.id, entry.lexeme, greatest(cardinality(entry.positions), 1), greatest(chunks.token_count, 1)
-      FROM chunks, unnest(chunks.tsv) AS entry(lexeme, positions, weights);
+      FROM chunks, unnest(to_tsvector('english', chunks.search_words)) AS entry(lexeme, positions, weights);
   END IF;
 END
 $$;

@@ -280,8 +280,6 @@ export interface ChunksTable {
   search_grams: Defaulted<string>;
   /** Generated from search_text: letter and digit runs split (nexus_word_text); the BM25 index's column. */
   search_words: ColumnType<string, never, never>;
-  /** Generated from search_text, as search_words. */
-  tsv: ColumnType<string | null, never, never>;
   created_at: CreatedAt;
 }
 
