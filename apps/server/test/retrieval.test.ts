@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reader } from '../src/modules/documents/access-scope.ts';
 import { findOrCreateSource } from '../src/modules/documents/documents.repository.ts';
@@ -12,6 +13,7 @@ import {
   withEachTermOnce,
 } from '../src/modules/retrieval/retrieval.service.ts';
 import { createTenant, resolveDepartment } from '../src/modules/tenancy/tenancy.service.ts';
+import { detectCapabilities } from '../src/platform/db/database.ts';
 import { createTestDatabase, describeEachBackend, type TestDatabase } from './helpers/databases.ts';
 
 const encoder = new TextEncoder();
@@ -224,6 +226,27 @@ describeEachBackend('character grams in the lexical ranking', (backend) => {
     // A word the documents lack entirely still finds nothing.
     expect(await searchPassages(database.db, reader, 'zzzqqq')).toEqual([]);
   });
+
+  it('finds a passage by its grams when none of the query words occur (a typo), with pg_textsearch', async () => {
+    const reader: Reader = { tenantId, role: 'super_admin', departmentId: null, regionId: null };
+    const typo = await searchPassages(database.db, reader, 'microenviroment', { topK: 5 });
+    if ((await detectCapabilities(database.db)).bm25) {
+      expect(typo[0]?.sourceItemId).toBe('milieu');
+      // Still only passages the reader may read.
+      const stranger: Reader = {
+        tenantId: randomUUID(),
+        role: 'super_admin',
+        departmentId: null,
+        regionId: null,
+      };
+      expect(await searchPassages(database.db, stranger, 'microenviroment')).toEqual([]);
+    } else {
+      // The SQL fallback has no gram index to draw candidates from.
+      expect(typo).toEqual([]);
+    }
+    // Stopwords alone are not a question.
+    expect(await searchPassages(database.db, reader, 'the of and')).toEqual([]);
+  });
 });
 
 describeEachBackend('words in the lexical ranking', (backend) => {
@@ -275,7 +298,7 @@ describeEachBackend('words in the lexical ranking', (backend) => {
       return Object.fromEntries(rows.map((row) => [String(row.lexeme), Number(row.count)]));
     };
     const before = await counts(query);
-    const after = await counts(rewritten);
+    const after = await counts(rewritten ?? '');
     expect(before.activ).toBe(3);
     expect(Object.keys(after)).toEqual(Object.keys(before));
     expect(Object.values(after).every((count) => count === 1)).toBe(true);
@@ -290,8 +313,8 @@ describe('lexical fusion', () => {
         [['cell'], [], ['cell'], ['growth'], ['cell'], ['grow']],
       ),
     ).toBe('Cells growth grow');
-    // A query of stopwords only is left as it is.
-    expect(keepNewTerms(['of', 'the'], [[], []])).toBe('of the');
+    // A query of stopwords only has no terms.
+    expect(keepNewTerms(['of', 'the'], [[], []])).toBeNull();
   });
 
   it('divides each field by its best candidate and adds them with equal weight', () => {

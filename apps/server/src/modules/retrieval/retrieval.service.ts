@@ -240,8 +240,9 @@ interface CandidateSize {
 /**
  * The lexical ranking: the best `pool` readable chunks by BM25 over stemmed words
  * (letter and digit runs split apart, each query word once; pg_textsearch's index, or
- * the SQL fallback), re-scored with BM25 over character
- * 4-grams and fused (fuseLexicalScores).
+ * the SQL fallback), re-scored with BM25 over character 4-grams and fused
+ * (fuseLexicalScores). When none of the query's words occur in a readable chunk (a
+ * misspelt name, a typo), pg_textsearch's gram index supplies the candidates instead.
  */
 async function rankLexically(
   executor: Executor,
@@ -250,11 +251,26 @@ async function rankLexically(
   size: CandidateSize,
   bm25: boolean,
 ): Promise<Ranked[]> {
-  const words = bm25
-    ? await readableByIndex(executor, reader, query, size)
-    : await rankWithFullText(executor, reader, query, size.pool);
-  if (words.length === 0) return [];
   const queryGrams = gramCounts(query);
+  let words: Ranked[];
+  if (bm25) {
+    const terms = await withEachTermOnce(executor, query);
+    if (terms === null) return [];
+    words = await readableByIndex(executor, reader, WORD_INDEX, terms, size);
+    if (words.length === 0) {
+      const byGrams = await readableByIndex(
+        executor,
+        reader,
+        GRAM_INDEX,
+        [...queryGrams.keys()].join(' '),
+        size,
+      );
+      words = byGrams.map((row) => ({ ...row, score: 0 }));
+    }
+  } else {
+    words = await rankWithFullText(executor, reader, query, size.pool);
+  }
+  if (words.length === 0) return [];
   const weights = bm25 ? await gramWeightsFromIndex(executor, [...queryGrams.keys()]) : null;
   const texts = await sql<{ id: string; search_text: string }>`
     SELECT chunks.id, chunks.search_text FROM chunks
@@ -340,6 +356,14 @@ async function gramWeightsFromIndex(
   return new Map(result.rows.map((row) => [row.gram, row.weight]));
 }
 
+/** pg_textsearch's two BM25 indexes: stemmed words (0007) and character grams (0006). */
+interface BM25Index {
+  column: 'search_words' | 'search_grams';
+  name: string;
+}
+const WORD_INDEX: BM25Index = { column: 'search_words', name: 'chunks_search_bm25_idx' };
+const GRAM_INDEX: BM25Index = { column: 'search_grams', name: 'chunks_grams_bm25_idx' };
+
 /**
  * pg_textsearch's BM25 index yields chunks in score order; the access filter then keeps
  * the readable ones. The window of index results widens until enough readable passages
@@ -349,10 +373,12 @@ async function gramWeightsFromIndex(
 async function readableByIndex(
   executor: Executor,
   reader: Reader,
-  query: string,
+  index: BM25Index,
+  text: string,
   { pool, topK, maxPerDocument }: CandidateSize,
 ): Promise<Ranked[]> {
-  const bm25Query = sql`to_bm25query(${await withEachTermOnce(executor, query)}, 'chunks_search_bm25_idx')`;
+  const bm25Query = sql`to_bm25query(${text}, ${index.name})`;
+  const column = sql.ref(`chunks.${index.column}`);
   let window = pool;
   for (;;) {
     // Every row of the window comes back (so its size tells whether the index ran out);
@@ -370,13 +396,14 @@ async function readableByIndex(
           SELECT chunks.id, chunks.document_id, -bm25_get_current_score()::float8 AS score
           FROM chunks
           WHERE chunks.tenant_id = ${reader.tenantId}
-          ORDER BY chunks.search_words <@> ${bm25Query}
+          ORDER BY ${column} <@> ${bm25Query}
           LIMIT ${window}
         ) AS chunks
       ) AS window_chunks
       ORDER BY window_chunks.rank`.execute(executor);
     let readable: Ranked[] = ranked.rows.filter((row) => row.readable);
-    if (!isIndexScore(ranked.rows)) readable = await withExactScores(executor, reader, bm25Query, readable);
+    if (!isIndexScore(ranked.rows))
+      readable = await withExactScores(executor, reader, column, bm25Query, readable);
     readable = readable.filter((row) => row.score > 0);
     const isExhausted = ranked.rows.length < window;
     if (limitPerDocument(readable, topK, maxPerDocument).length >= topK || isExhausted || window >= 100_000)
@@ -392,8 +419,9 @@ async function readableByIndex(
  * too (BM25's query-term saturation with k3 = 0). Stemming a lexeme again does not always
  * give it back ("studi" → "stud"), so the query keeps its own words: each whitespace-
  * separated piece is kept when it adds a lexeme not seen before, and dropped otherwise.
+ * Null when the query has no lexeme at all (only stopwords and punctuation).
  */
-export async function withEachTermOnce(executor: Executor, query: string): Promise<string> {
+export async function withEachTermOnce(executor: Executor, query: string): Promise<string | null> {
   const pieces = query.split(/\s+/).filter(Boolean);
   // Each piece as the index reads words (nexus_word_text, migration 0007), with its lexemes.
   const result = await sql<{ words: string; lexemes: string[] }>`
@@ -408,11 +436,11 @@ export async function withEachTermOnce(executor: Executor, query: string): Promi
   );
 }
 
-/** The pieces that add a lexeme not seen in an earlier piece, joined by spaces. */
+/** The pieces that add a lexeme not seen in an earlier piece, joined by spaces (null: none). */
 export function keepNewTerms(
   pieces: readonly string[],
   lexemesOfPiece: readonly (readonly string[])[],
-): string {
+): string | null {
   const seen = new Set<string>();
   const kept: string[] = [];
   pieces.forEach((piece, index) => {
@@ -421,7 +449,7 @@ export function keepNewTerms(
     for (const lexeme of lexemes) seen.add(lexeme);
     kept.push(piece);
   });
-  return kept.length > 0 ? kept.join(' ') : pieces.join(' ');
+  return kept.length > 0 ? kept.join(' ') : null;
 }
 
 /**
@@ -437,12 +465,13 @@ function isIndexScore(rows: readonly { score: number }[]): boolean {
 async function withExactScores(
   executor: Executor,
   reader: Reader,
+  column: ReturnType<typeof sql.ref>,
   bm25Query: RawBuilder<unknown>,
   rows: readonly Ranked[],
 ): Promise<Ranked[]> {
   if (rows.length === 0) return [];
   const scored = await sql<{ id: string; score: number }>`
-    SELECT chunks.id, -(chunks.search_words <@> ${bm25Query})::float8 AS score
+    SELECT chunks.id, -(${column} <@> ${bm25Query})::float8 AS score
     FROM chunks
     WHERE chunks.tenant_id = ${reader.tenantId} AND chunks.id = ANY(${rows.map((row) => row.id)}::uuid[])`.execute(
     executor,
