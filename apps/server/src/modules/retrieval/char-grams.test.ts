@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { charGrams, countGrams, distinctGrams, gramCounts } from './char-grams.ts';
+import {
+  charGrams,
+  countGrams,
+  distinctGrams,
+  gramCounts,
+  gramsPerWord,
+  wordLikeTest,
+} from './char-grams.ts';
 
 describe('character 4-grams', () => {
   it('cuts each lower-cased word of `_word_` into overlapping pieces, one parser-safe token each', () => {
@@ -52,5 +59,19 @@ describe('character 4-grams', () => {
 
   it('stores each gram once', () => {
     expect(distinctGrams('leave leave Leave')).toBe('blea mleav meave eave');
+  });
+
+  it('tells a misspelt word from a made-up one by its likeness to a word of the text', () => {
+    const text = 'Aerobic glycolysis was indicated from proBNP in clinical cells.';
+    expect(gramsPerWord('Glycolisis of it')).toEqual([[...new Set(charGrams('glycolisis'))]]);
+    expect(wordLikeTest('glycolisis')(text)).toBe(true);
+    const mitochondria = wordLikeTest('mitocondria');
+    expect(mitochondria(text)).toBe(false);
+    expect(mitochondria('Mitochondria divide.')).toBe(true);
+    // The text holds most of these grams, but spread over "from", "proBNP", "clinical", "indicated".
+    expect(wordLikeTest('frobnicate')(text)).toBe(false);
+    // One word like a query word is enough; no query word of four letters, no likeness.
+    expect(wordLikeTest('frobnicate glycolisis')(text)).toBe(true);
+    expect(wordLikeTest('of it')(text)).toBe(false);
   });
 });

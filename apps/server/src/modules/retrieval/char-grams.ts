@@ -86,3 +86,45 @@ export function countGrams(
 export function distinctGrams(text: string): string {
   return [...new Set(charGrams(text))].join(' ');
 }
+
+/** Each distinct word of the text (four letters or more) as its distinct grams. */
+export function gramsPerWord(text: string): string[][] {
+  const words = new Set((text.toLowerCase().match(WORD) ?? []).filter((word) => [...word].length >= 4));
+  return [...words].map((word) => [...new Set(charGrams(word))]);
+}
+
+/**
+ * A test of whether a text has a word like one of the query's: the two words' gram sets
+ * overlap by at least `threshold` of their union (Jaccard, as pg_trgm's similarity, whose
+ * default bar is also 0.3). The bar for a passage found by grams alone (no query word
+ * occurs), so a misspelt word ("glycolisis" ~ "glycolysis", 0.38) finds its passage and a
+ * made-up one ("frobnicate" ~ "indicated", 0.13) finds nothing. Each distinct word is
+ * judged once per query, whatever the number of texts.
+ */
+export function wordLikeTest(query: string, threshold = 0.3): (text: string) => boolean {
+  const queryWords = gramsPerWord(query).map((grams) => new Set(grams));
+  const judged = new Map<string, boolean>();
+  const isLike = (word: string): boolean => {
+    const grams = new Set(charGrams(word));
+    return queryWords.some((queryGrams) => {
+      // Jaccard can reach the bar only when the smaller set is at least `threshold` of the larger.
+      if (Math.min(grams.size, queryGrams.size) < threshold * Math.max(grams.size, queryGrams.size))
+        return false;
+      let shared = 0;
+      for (const gram of grams) if (queryGrams.has(gram)) shared++;
+      return shared > 0 && shared >= threshold * (grams.size + queryGrams.size - shared);
+    });
+  };
+  return (text) => {
+    if (queryWords.length === 0) return false;
+    for (const word of text.toLowerCase().match(WORD) ?? []) {
+      let like = judged.get(word);
+      if (like === undefined) {
+        like = [...word].length >= 4 && isLike(word);
+        judged.set(word, like);
+      }
+      if (like) return true;
+    }
+    return false;
+  };
+}

@@ -4,7 +4,7 @@ import { runAsTenant } from '../../platform/db/tenant-scope.ts';
 import type { Embedder } from '../../platform/embeddings.ts';
 import { documentAccessFilter, type Reader } from '../documents/access-scope.ts';
 import { splitSentences } from '../ingestion/sentences.ts';
-import { countGrams, gramCounts } from './char-grams.ts';
+import { countGrams, gramCounts, wordLikeTest } from './char-grams.ts';
 import { rankWithVectors } from './vector-index.ts';
 
 /**
@@ -253,6 +253,7 @@ async function rankLexically(
 ): Promise<Ranked[]> {
   const queryGrams = gramCounts(query);
   let words: Ranked[];
+  let byGramsAlone = false;
   if (bm25) {
     const terms = await withEachTermOnce(executor, query);
     if (terms === null) return [];
@@ -266,6 +267,7 @@ async function rankLexically(
         size,
       );
       words = byGrams.map((row) => ({ ...row, score: 0 }));
+      byGramsAlone = true;
     }
   } else {
     words = await rankWithFullText(executor, reader, query, size.pool);
@@ -277,11 +279,15 @@ async function rankLexically(
     WHERE chunks.tenant_id = ${reader.tenantId} AND chunks.id = ANY(${words.map((row) => row.id)}::uuid[])`.execute(
     executor,
   );
-  const gramScores = scoreCharGrams(
-    queryGrams,
-    weights,
-    texts.rows.map((row) => ({ id: row.id, text: row.search_text })),
-  );
+  let candidates = texts.rows.map((row) => ({ id: row.id, text: row.search_text }));
+  if (byGramsAlone) {
+    // Sharing a few common grams is not a match: keep passages with a word like a query word.
+    const hasWordLike = wordLikeTest(query);
+    candidates = candidates.filter((candidate) => hasWordLike(candidate.text));
+    const kept = new Set(candidates.map((candidate) => candidate.id));
+    words = words.filter((row) => kept.has(row.id));
+  }
+  const gramScores = scoreCharGrams(queryGrams, weights, candidates);
   return fuseLexicalScores(
     words.map((row) => ({
       id: row.id,
