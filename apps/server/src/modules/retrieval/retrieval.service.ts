@@ -252,26 +252,7 @@ async function rankLexically(
   bm25: boolean,
 ): Promise<Ranked[]> {
   const queryGrams = gramCounts(query);
-  let words: Ranked[];
-  let byGramsAlone = false;
-  if (bm25) {
-    const terms = await withEachTermOnce(executor, query);
-    if (terms === null) return [];
-    words = await readableByIndex(executor, reader, WORD_INDEX, terms, size);
-    if (words.length === 0) {
-      const byGrams = await readableByIndex(
-        executor,
-        reader,
-        GRAM_INDEX,
-        [...queryGrams.keys()].join(' '),
-        size,
-      );
-      words = byGrams.map((row) => ({ ...row, score: 0 }));
-      byGramsAlone = true;
-    }
-  } else {
-    words = await rankWithFullText(executor, reader, query, size.pool);
-  }
+  let { words, byGramsAlone } = await lexicalCandidates(executor, reader, query, queryGrams, size, bm25);
   if (words.length === 0) return [];
   const weights = bm25 ? await gramWeightsFromIndex(executor, [...queryGrams.keys()]) : null;
   const texts = await sql<{ id: string; search_text: string }>`
@@ -296,6 +277,29 @@ async function rankLexically(
       grams: gramScores.get(row.id) ?? 0,
     })),
   );
+}
+
+/**
+ * The chunks to re-rank, with their word scores: by the word index (or the SQL fallback);
+ * with pg_textsearch, by the gram index when no query word occurs in a readable chunk
+ * (their word scores 0, `byGramsAlone`).
+ */
+async function lexicalCandidates(
+  executor: Executor,
+  reader: Reader,
+  query: string,
+  queryGrams: ReadonlyMap<string, number>,
+  size: CandidateSize,
+  bm25: boolean,
+): Promise<{ words: Ranked[]; byGramsAlone: boolean }> {
+  if (!bm25)
+    return { words: await rankWithFullText(executor, reader, query, size.pool), byGramsAlone: false };
+  const terms = await withEachTermOnce(executor, query);
+  if (terms === null) return { words: [], byGramsAlone: false };
+  const words = await readableByIndex(executor, reader, WORD_INDEX, terms, size);
+  if (words.length > 0) return { words, byGramsAlone: false };
+  const byGrams = await readableByIndex(executor, reader, GRAM_INDEX, [...queryGrams.keys()].join(' '), size);
+  return { words: byGrams.map((row) => ({ ...row, score: 0 })), byGramsAlone: true };
 }
 
 /**
@@ -423,7 +427,7 @@ async function readableByIndex(
  * a lexeme as often as the query repeats it ("activation of … activated"), so the wording
  * of a long question outweighs its rarer terms; the SQL fallback takes each lexeme once
  * too (BM25's query-term saturation with k3 = 0). Stemming a lexeme again does not always
- * give it back ("studi" → "stud"), so the query keeps its own words: each whitespace-
+ * give it back ("increased" → "increas" → "increa"), so the query keeps its own words: each whitespace-
  * separated piece is kept when it adds a lexeme not seen before, and dropped otherwise.
  * Null when the query has no lexeme at all (only stopwords and punctuation).
  */
