@@ -39,8 +39,8 @@ export interface SearchOptions {
 
 const MAX_QUERY_LENGTH = 1_000;
 const DOCUMENT_FILE_PREFIX = '/api/v1/documents/';
-/** Chunks the word ranking hands to the gram re-scoring (more when topK asks for more). */
-const LEXICAL_POOL = 50;
+/** Chunks each ranking hands on (the word ranking to the gram re-scoring; more when topK asks for more). */
+const CANDIDATE_POOL = 50;
 /** BM25 parameters for the SQL fallback (pg_textsearch uses the same defaults). */
 const K1 = 1.2;
 const B = 0.75;
@@ -80,21 +80,16 @@ export async function searchPassages(
   const { bm25, vector } = await capabilitiesOf(db);
   const embedder = vector ? (options.embedder ?? null) : null;
   const queryEmbedding = embedder ? (await embedder.embed([text]))[0]! : null;
+  // Candidates each ranking hands on: enough for topK passages at maxPerDocument each.
+  const pool = Math.max(CANDIDATE_POOL, topK * maxPerDocument * 2);
   const rows = await runAsTenant(db, reader.tenantId, async (trx) => {
-    const pool = Math.max(LEXICAL_POOL, topK * maxPerDocument * 2);
     const lexical = await rankLexically(trx, reader, text, { pool, topK, maxPerDocument }, bm25);
     if (!embedder || !queryEmbedding) {
       const chosen = limitPerDocument(lexical, topK, maxPerDocument);
       return withPassages(trx, reader, chosen);
     }
     // Hybrid: reciprocal-rank fusion of the lexical and the vector ranking.
-    const dense = await rankWithVectors(
-      trx,
-      reader,
-      queryEmbedding,
-      embedder.dimensions,
-      Math.max(50, topK * maxPerDocument * 2),
-    );
+    const dense = await rankWithVectors(trx, reader, queryEmbedding, embedder.dimensions, pool);
     return withPassages(trx, reader, limitPerDocument(fuseRankings([lexical, dense]), topK, maxPerDocument));
   });
   return rows
@@ -252,23 +247,27 @@ async function rankLexically(
   bm25: boolean,
 ): Promise<Ranked[]> {
   const queryGrams = gramCounts(query);
-  let { words, byGramsAlone } = await lexicalCandidates(executor, reader, query, queryGrams, size, bm25);
-  if (words.length === 0) return [];
+  const candidates = await lexicalCandidates(executor, reader, query, queryGrams, size, bm25);
+  if (candidates.words.length === 0) return [];
   const weights = bm25 ? await gramWeightsFromIndex(executor, [...queryGrams.keys()]) : null;
   const texts = await sql<{ id: string; search_text: string }>`
     SELECT chunks.id, chunks.search_text FROM chunks
-    WHERE chunks.tenant_id = ${reader.tenantId} AND chunks.id = ANY(${words.map((row) => row.id)}::uuid[])`.execute(
+    WHERE chunks.tenant_id = ${reader.tenantId} AND chunks.id = ANY(${candidates.words.map((row) => row.id)}::uuid[])`.execute(
     executor,
   );
-  let candidates = texts.rows.map((row) => ({ id: row.id, text: row.search_text }));
-  if (byGramsAlone) {
+  const textById = new Map(texts.rows.map((row) => [row.id, row.search_text]));
+  const textOf = (row: Ranked) => textById.get(row.id) ?? '';
+  let words = candidates.words;
+  if (candidates.byGramsAlone) {
     // Sharing a few common grams is not a match: keep passages with a word like a query word.
     const hasWordLike = wordLikeTest(query);
-    candidates = candidates.filter((candidate) => hasWordLike(candidate.text));
-    const kept = new Set(candidates.map((candidate) => candidate.id));
-    words = words.filter((row) => kept.has(row.id));
+    words = words.filter((row) => hasWordLike(textOf(row)));
   }
-  const gramScores = scoreCharGrams(queryGrams, weights, candidates);
+  const gramScores = scoreCharGrams(
+    queryGrams,
+    weights,
+    words.map((row) => ({ id: row.id, text: textOf(row) })),
+  );
   return fuseLexicalScores(
     words.map((row) => ({
       id: row.id,
