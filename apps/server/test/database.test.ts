@@ -66,6 +66,22 @@ describeEachBackend('database', (backend) => {
     return { tenant, document };
   }
 
+  /** Stores one chunk with `searchText` under the migrations before `migration`, then applies the rest. */
+  async function storeChunkBefore(migration: string, searchText: string): Promise<void> {
+    const files = await readMigrationFiles();
+    const version = files.find((file) => file.name.includes(migration))!.version;
+    await migrate(
+      database.db,
+      files.filter((file) => file.version < version),
+    );
+    const { tenant, document } = await insertTenantAndDocument();
+    await database.db.executeSql(
+      `INSERT INTO chunks (tenant_id, document_id, ordinal, text, search_text, token_count) VALUES ($1, $2, 0, $3, $3, 14)`,
+      [tenant.id, document.id, searchText],
+    );
+    await migrate(database.db, files);
+  }
+
   async function listTables(): Promise<string[]> {
     const { rows } = await database.db.executeSql(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`,
@@ -135,19 +151,8 @@ describeEachBackend('database', (backend) => {
   });
 
   it('fills the character grams of chunks stored before the grams existed, as the application writes them', async () => {
-    const files = await readMigrationFiles();
-    const gramsVersion = files.find((file) => file.name.includes('char_grams'))!.version;
-    await migrate(
-      database.db,
-      files.filter((file) => file.version < gramsVersion),
-    );
-    const { tenant, document } = await insertTenantAndDocument();
     const searchText = 'Annual Leave: 25 days (UK); IL-6 und Straße, a B12 naïve café — résumé 2026.';
-    await database.db.executeSql(
-      `INSERT INTO chunks (tenant_id, document_id, ordinal, text, search_text) VALUES ($1, $2, 0, $3, $3)`,
-      [tenant.id, document.id, searchText],
-    );
-    await migrate(database.db, files);
+    await storeChunkBefore('char_grams', searchText);
     const { rows } = await database.db.executeSql('SELECT search_grams FROM chunks');
     const stored = String(rows[0]?.search_grams).split(' ').sort();
     expect(stored).toEqual(distinctGrams(searchText).split(' ').sort());
@@ -170,19 +175,8 @@ describeEachBackend('database', (backend) => {
   });
 
   it('splits letter and digit runs for the word field, in chunks stored before the split existed too', async () => {
-    const files = await readMigrationFiles();
-    const splitVersion = files.find((file) => file.name.includes('word_text'))!.version;
-    await migrate(
-      database.db,
-      files.filter((file) => file.version < splitVersion),
-    );
-    const { tenant, document } = await insertTenantAndDocument();
     const searchText = 'Bcl2 and PGE2 raise IL-6 in CD4+ cells, 3x faster since 1990s.';
-    await database.db.executeSql(
-      `INSERT INTO chunks (tenant_id, document_id, ordinal, text, search_text, token_count) VALUES ($1, $2, 0, $3, $3, 14)`,
-      [tenant.id, document.id, searchText],
-    );
-    await migrate(database.db, files);
+    await storeChunkBefore('word_text', searchText);
     const { rows } = await database.db.executeSql(
       `SELECT search_text, search_words, array_to_string(tsvector_to_array(to_tsvector('english', search_words)), ' ') AS lexemes FROM chunks`,
     );

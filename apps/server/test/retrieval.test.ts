@@ -14,9 +14,38 @@ import {
 } from '../src/modules/retrieval/retrieval.service.ts';
 import { createTenant, resolveDepartment } from '../src/modules/tenancy/tenancy.service.ts';
 import { detectCapabilities } from '../src/platform/db/database.ts';
-import { createTestDatabase, describeEachBackend, type TestDatabase } from './helpers/databases.ts';
+import {
+  type Backend,
+  createTestDatabase,
+  describeEachBackend,
+  type TestDatabase,
+} from './helpers/databases.ts';
 
 const encoder = new TextEncoder();
+
+/**
+ * A fresh database on `backend` holding one tenant whose folder source has `documents`
+ * (freshly analyzed), and a super admin reading that tenant.
+ */
+async function tenantWithDocuments(
+  backend: Backend,
+  documents: { sourceItemId: string; title: string; text: string }[],
+): Promise<{ database: TestDatabase; reader: Reader }> {
+  const database = await createTestDatabase(backend);
+  const { db } = database;
+  const tenant = await db.transaction((trx) => createTenant(trx, { slug: 'acme', name: 'Acme' }));
+  const tenantId = tenant.id;
+  const sourceId = await findOrCreateSource(db.kysely, { tenantId, kind: 'folder', name: 'docs' });
+  await db.transaction((trx) =>
+    ingestBatch(
+      trx,
+      { tenantId, sourceId },
+      documents.map(({ text, ...document }) => ({ ...document, bytes: encoder.encode(text) })),
+    ),
+  );
+  await db.executeSql('ANALYZE documents, chunks');
+  return { database, reader: { tenantId, role: 'super_admin', departmentId: null, regionId: null } };
+}
 
 describeEachBackend('retrieval access filter', (backend) => {
   let database: TestDatabase;
@@ -180,44 +209,33 @@ it('makes snippets from the sentences that share most words with the query', () 
 
 describeEachBackend('character grams in the lexical ranking', (backend) => {
   let database: TestDatabase;
-  let tenantId: string;
+  let reader: Reader;
 
   beforeEach(async () => {
-    database = await createTestDatabase(backend);
-    const { db } = database;
-    const tenant = await db.transaction((trx) => createTenant(trx, { slug: 'acme', name: 'Acme' }));
-    tenantId = tenant.id;
-    const sourceId = await findOrCreateSource(db.kysely, { tenantId, kind: 'folder', name: 'docs' });
     const filler = Array.from({ length: 40 }, (_, index) => ({
       sourceItemId: `filler-${index}`,
       title: `Report ${index}`,
-      bytes: encoder.encode(`Quarterly figures for region ${index}: revenue, staffing and travel budgets.`),
+      text: `Quarterly figures for region ${index}: revenue, staffing and travel budgets.`,
     }));
-    await db.transaction((trx) =>
-      ingestBatch(trx, { tenantId, sourceId }, [
-        ...filler,
-        {
-          sourceItemId: 'growth',
-          title: 'Tumour growth',
-          bytes: encoder.encode('Tumour cells grow quickly. Tumour size and tumour grade are recorded.'),
-        },
-        {
-          sourceItemId: 'milieu',
-          title: 'Stiffness',
-          bytes: encoder.encode(
-            'The rigidity of the tumour microenvironments shapes how cells answer treatment.',
-          ),
-        },
-      ]),
-    );
-    await db.executeSql('ANALYZE documents, chunks');
+    ({ database, reader } = await tenantWithDocuments(backend, [
+      ...filler,
+      {
+        sourceItemId: 'growth',
+        title: 'Tumour growth',
+        text: 'Tumour cells grow quickly. Tumour size and tumour grade are recorded.',
+      },
+      {
+        sourceItemId: 'milieu',
+        title: 'Stiffness',
+        text: 'The rigidity of the tumour microenvironments shapes how cells answer treatment.',
+      },
+    ]));
   });
   afterEach(async () => {
     await database.cleanup();
   });
 
   it('ranks the passage that shares a misspelt, inflected word above one that only repeats a common word', async () => {
-    const reader: Reader = { tenantId, role: 'super_admin', departmentId: null, regionId: null };
     // Stemmed words alone match only "tumour" ("microenviroment" is misspelt and
     // "microenvironments" plural), where "growth" repeats it three times.
     const results = await searchPassages(database.db, reader, 'tumour microenviroment', { topK: 5 });
@@ -228,7 +246,6 @@ describeEachBackend('character grams in the lexical ranking', (backend) => {
   });
 
   it('finds a passage by its grams when none of the query words occur (a typo), with pg_textsearch', async () => {
-    const reader: Reader = { tenantId, role: 'super_admin', departmentId: null, regionId: null };
     const typo = await searchPassages(database.db, reader, 'microenviroment', { topK: 5 });
     if ((await detectCapabilities(database.db)).bm25) {
       expect(typo[0]?.sourceItemId).toBe('milieu');
@@ -244,42 +261,32 @@ describeEachBackend('character grams in the lexical ranking', (backend) => {
       // The SQL fallback has no gram index to draw candidates from.
       expect(typo).toEqual([]);
     }
-    // Stopwords alone are not a question.
+    // A made-up word whose grams the texts hold only spread over two words ("staffing",
+    // "figures") is not a typo of either, and stopwords alone are not a question.
+    expect(await searchPassages(database.db, reader, 'staffgures')).toEqual([]);
     expect(await searchPassages(database.db, reader, 'the of and')).toEqual([]);
   });
 });
 
 describeEachBackend('words in the lexical ranking', (backend) => {
   let database: TestDatabase;
-  let tenantId: string;
+  let reader: Reader;
 
   beforeEach(async () => {
-    database = await createTestDatabase(backend);
-    const { db } = database;
-    const tenant = await db.transaction((trx) => createTenant(trx, { slug: 'acme', name: 'Acme' }));
-    tenantId = tenant.id;
-    const sourceId = await findOrCreateSource(db.kysely, { tenantId, kind: 'folder', name: 'docs' });
-    await db.transaction((trx) =>
-      ingestBatch(trx, { tenantId, sourceId }, [
-        {
-          sourceItemId: 'cytokine',
-          title: 'Cytokines',
-          bytes: encoder.encode('Macrophages release IL-6 when stimulated; BCL-2 blocks apoptosis.'),
-        },
-        {
-          sourceItemId: 'leave',
-          title: 'Leave',
-          bytes: encoder.encode('Employees get 25 days of annual leave.'),
-        },
-      ]),
-    );
+    ({ database, reader } = await tenantWithDocuments(backend, [
+      {
+        sourceItemId: 'cytokine',
+        title: 'Cytokines',
+        text: 'Macrophages release IL-6 when stimulated; BCL-2 blocks apoptosis.',
+      },
+      { sourceItemId: 'leave', title: 'Leave', text: 'Employees get 25 days of annual leave.' },
+    ]));
   });
   afterEach(async () => {
     await database.cleanup();
   });
 
   it('meets a code however its letters and digits are joined', async () => {
-    const reader: Reader = { tenantId, role: 'super_admin', departmentId: null, regionId: null };
     for (const query of ['IL6', 'il 6 release', 'Bcl2']) {
       const results = await searchPassages(database.db, reader, query, { topK: 5 });
       expect(results.map((result) => result.sourceItemId)).toEqual(['cytokine']);
