@@ -336,6 +336,11 @@ export const registerChatRoutes: FastifyPluginAsyncZod = async (app) => {
       const send = (frame: Record<string, unknown>) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
       };
+      // Frames the client sends right after connecting arrive while the conversation is
+      // still being loaded: hold them until the handler below is ready for them.
+      const early: unknown[] = [];
+      const holdEarly = (data: unknown) => early.push(data);
+      socket.on('message', holdEarly);
       let conversation: ConversationRow;
       try {
         conversation = await loadConversation(principal, conversationId);
@@ -360,7 +365,7 @@ export const registerChatRoutes: FastifyPluginAsyncZod = async (app) => {
         clearInterval(heartbeat);
         current?.abort();
       });
-      socket.on('message', (data) => {
+      const onFrame = (data: unknown) => {
         const parsed = wsClientFrameSchema.safeParse(safeJson(String(data)));
         if (!parsed.success) {
           send({
@@ -405,7 +410,10 @@ export const registerChatRoutes: FastifyPluginAsyncZod = async (app) => {
           .finally(() => {
             current = null;
           });
-      });
+      };
+      socket.off('message', holdEarly);
+      socket.on('message', onFrame);
+      for (const data of early.splice(0)) onFrame(data);
     },
   );
 

@@ -1,12 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_textsearch } from '@electric-sql/pglite-pg_textsearch';
-import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { type DatabaseConfig, redactUrl } from '../../config.ts';
 import { ConnectionGate, PgliteDialect, queryPglite } from './pglite-dialect.ts';
+import { PgliteHost } from './pglite-host.ts';
 import type { Database } from './schema.ts';
 
 export type { Database } from './schema.ts';
@@ -47,12 +45,8 @@ async function openEmbedded(dataDir: string, snapshot?: Blob): Promise<Db> {
   const isMemory = dataDir.startsWith('memory://');
   const directory = isMemory ? dataDir : path.join(dataDir, 'pg');
   if (!isMemory) await mkdir(directory, { recursive: true });
-  const pglite = await PGlite.create({
-    dataDir: directory,
-    extensions: { vector, pg_textsearch },
-    parsers: { [OID_NUMERIC]: (value: string) => Number.parseFloat(value) },
-    ...(snapshot ? { loadDataDir: snapshot } : {}),
-  });
+  // PGlite runs in its own thread (pglite-host.ts): long statements never block this one.
+  const pglite = await PgliteHost.open({ dataDir: directory, ...(snapshot ? { snapshot } : {}) });
   const gate = new ConnectionGate();
   const kysely = new Kysely<Database>({ dialect: new PgliteDialect(pglite, gate) });
   let isClosed = false;
@@ -65,7 +59,7 @@ async function openEmbedded(dataDir: string, snapshot?: Blob): Promise<Db> {
     async snapshot() {
       const release = await gate.acquire();
       try {
-        return await pglite.dumpDataDir('none');
+        return await pglite.dump();
       } finally {
         release();
       }
@@ -85,7 +79,7 @@ async function openEmbedded(dataDir: string, snapshot?: Blob): Promise<Db> {
       // Wait for whoever holds the connection, then close PGlite (flushes to disk).
       const release = await gate.acquire();
       try {
-        if (!pglite.closed) await pglite.close();
+        await pglite.close();
       } finally {
         release();
       }

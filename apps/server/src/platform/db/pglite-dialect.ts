@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { PGlite, Results } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -10,6 +9,7 @@ import {
   PostgresQueryCompiler,
   type QueryResult,
 } from 'kysely';
+import type { PgliteHost, PgliteResult } from './pglite-host.ts';
 
 /**
  * PGlite is a single Postgres backend in this process: one connection. Every user of
@@ -53,20 +53,16 @@ export class ConnectionGate {
 }
 
 /** Runs SQL on PGlite: extended protocol with parameters, simple protocol (multi-statement) without. */
-export async function queryPglite(
-  pglite: PGlite,
+export function queryPglite(
+  pglite: PgliteHost,
   sql: string,
   parameters: readonly unknown[],
-): Promise<Results<Record<string, unknown>>> {
-  if (parameters.length > 0) {
-    return pglite.query<Record<string, unknown>>(sql, parameters as unknown[]);
-  }
-  const results = await pglite.exec(sql);
-  return (results.at(-1) ?? { rows: [], fields: [], affectedRows: 0 }) as Results<Record<string, unknown>>;
+): Promise<PgliteResult> {
+  return parameters.length > 0 ? pglite.query(sql, parameters) : pglite.exec(sql);
 }
 
 class PgliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PgliteHost) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const result = await queryPglite(this.pglite, compiledQuery.sql, compiledQuery.parameters);
@@ -92,7 +88,7 @@ class PgliteDriver implements Driver {
   private readonly connection: PgliteConnection;
 
   constructor(
-    private readonly pglite: PGlite,
+    private readonly pglite: PgliteHost,
     private readonly gate: ConnectionGate,
   ) {
     this.connection = new PgliteConnection(pglite);
@@ -135,7 +131,7 @@ class PgliteDriver implements Driver {
 
 export class PgliteDialect implements Dialect {
   constructor(
-    private readonly pglite: PGlite,
+    private readonly pglite: PgliteHost,
     private readonly gate: ConnectionGate,
   ) {}
 
