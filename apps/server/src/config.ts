@@ -36,6 +36,7 @@ const environmentSchema = z.object({
   NEXUS_DEMO_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   NEXUS_SERVE_WORKER: booleanFromString.default(true),
   NEXUS_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  NEXUS_JOB_STALL_SECONDS: z.coerce.number().min(2).max(3_600).default(60),
   NEXUS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   NEXUS_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   NEXUS_REFRESH_TOKEN_TTL_SECONDS: z.coerce
@@ -102,6 +103,8 @@ export interface Config {
   /** Whether `nexus serve` also runs the job worker (embedded mode always does). */
   readonly serveWorker: boolean;
   readonly shutdownTimeoutMs: number;
+  /** A running job silent this long is taken for dead (its worker crashed) and retried. */
+  readonly jobStallSeconds: number;
   readonly bodyLimitBytes: number;
   readonly auth: AuthConfig;
   readonly rateLimits: { userPerMinute: number; apiKeyPerMinute: number };
@@ -204,6 +207,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     demoPassword: env.NEXUS_DEMO_PASSWORD,
     serveWorker: database.kind === 'embedded' ? true : env.NEXUS_SERVE_WORKER,
     shutdownTimeoutMs: env.NEXUS_SHUTDOWN_TIMEOUT_MS,
+    jobStallSeconds: env.NEXUS_JOB_STALL_SECONDS,
     bodyLimitBytes: env.NEXUS_BODY_LIMIT_BYTES,
     auth: Object.freeze({
       secret: env.NEXUS_SECRET,

@@ -76,7 +76,12 @@ export async function openRuntime(config: Config, logger: Logger, options: Runti
 
     let queue: JobQueue | null = null;
     if (options.queue) {
-      const jobQueue = new JobQueue(db, logger, createJobDefinitions(config, embedder), options.queue);
+      const jobQueue = new JobQueue(db, logger, createJobDefinitions(config, embedder), {
+        ...options.queue,
+        stallSeconds: config.jobStallSeconds,
+        // An embedded database belongs to this process alone: jobs left running are dead.
+        isSoleWorker: config.database.kind === 'embedded',
+      });
       await jobQueue.start();
       opened.push(() => jobQueue.stop(config.shutdownTimeoutMs));
       queue = jobQueue;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { distinctGrams } from '../src/modules/retrieval/char-grams.ts';
+import { distinctGrams } from '../src/modules/ingestion/char-grams.ts';
 import { detectCapabilities } from '../src/platform/db/database.ts';
 import {
   MIGRATIONS_DIRECTORY,
@@ -15,7 +15,8 @@ import {
 import { createTestDatabase, describeEachBackend, type TestDatabase } from './helpers/databases.ts';
 
 /** Tables that describe the installation or schema, not a tenant's business data. */
-const NON_TENANT_TABLES = new Set(['tenants', 'system_state', 'schema_migrations']);
+// job_heartbeats belongs to the job queue (like pg-boss's own tables), not to a tenant.
+const NON_TENANT_TABLES = new Set(['tenants', 'system_state', 'schema_migrations', 'job_heartbeats']);
 
 /** The tables DESIGN.md §4 names. */
 const DESIGN_TABLES = [

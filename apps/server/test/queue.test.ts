@@ -160,3 +160,103 @@ describeEachBackend('job queue draining', (backend) => {
     }
   });
 });
+
+describeEachBackend('job queue: runs whose worker died', (backend) => {
+  /** A job that hangs on its first attempt (as if its worker froze or died) and succeeds after. */
+  const stalls: { attempt: number; isFinal: boolean; key: string }[] = [];
+  const hangingJob = (attempts: number) =>
+    defineJob({
+      name: 'test-hanging',
+      version: 1,
+      payload: z.object({ key: z.string() }),
+      attempts,
+      retryDelaySeconds: 1,
+      async handler(payload, { attempt }) {
+        runs.set(payload.key, [...(runs.get(payload.key) ?? []), attempt]);
+        if (attempt === 1) await new Promise(() => {}); // never finishes
+      },
+      async onStalled(payload, { attempt, isFinal }) {
+        stalls.push({ key: payload.key, attempt, isFinal });
+      },
+    });
+
+  async function waitForHeartbeat(database: TestDatabase, jobId: string) {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const beat = await database.db.kysely
+        .selectFrom('job_heartbeats')
+        .select(['attempt', 'worker'])
+        .where('job_id', '=', jobId)
+        .executeTakeFirst();
+      if (beat) return beat;
+      await sleep(100);
+    }
+    throw new Error('the job never started');
+  }
+
+  it("fails a run whose heartbeat stopped, so another worker retries it; the last attempt's stall is final", async () => {
+    runs.clear();
+    stalls.length = 0;
+    const database = await createTestDatabase(backend);
+    // The worker that "dies": it beats rarely (stall window 10 minutes), and its run never ends.
+    const dying = new JobQueue(database.db, silentLogger, [hangingJob(2)], {
+      isWorker: true,
+      pollingIntervalSeconds: 0.5,
+      stallSeconds: 600,
+    });
+    // The survivor notices silence after 2 s.
+    const survivor = new JobQueue(database.db, silentLogger, [hangingJob(2)], {
+      isWorker: true,
+      pollingIntervalSeconds: 0.5,
+      stallSeconds: 2,
+    });
+    await dying.start();
+    try {
+      const id = await dying.send(hangingJob(2), { key: 'stalls-once' });
+      const beat = await waitForHeartbeat(database, id);
+      expect(beat.attempt).toBe(1);
+      // The dying worker goes silent: its last beat is now old.
+      await database.db.executeSql(
+        `UPDATE job_heartbeats SET beat_at = now() - interval '1 minute' WHERE job_id = '${id}'`,
+      );
+      await survivor.start();
+      const deadline = Date.now() + 30_000;
+      while ((await survivor.findJob('test-hanging', id))?.status !== 'succeeded' && Date.now() < deadline)
+        await sleep(200);
+      expect(await survivor.findJob('test-hanging', id)).toMatchObject({ status: 'succeeded', attempt: 2 });
+      expect(runs.get('stalls-once')).toEqual([1, 2]);
+      expect(stalls).toEqual([{ key: 'stalls-once', attempt: 1, isFinal: false }]);
+      // A heartbeat that keeps beating is never taken for dead.
+      expect(await survivor.recoverStalledJobs(2)).toBe(0);
+    } finally {
+      await survivor.stop(1_000);
+      await dying.stop(500).catch(() => {});
+      await database.cleanup();
+    }
+  });
+
+  it('gives up after the last attempt, telling the job so it can mark its work failed', async () => {
+    runs.clear();
+    stalls.length = 0;
+    const database = await createTestDatabase(backend);
+    const queue = new JobQueue(database.db, silentLogger, [hangingJob(1)], {
+      isWorker: true,
+      pollingIntervalSeconds: 0.5,
+      stallSeconds: 600,
+    });
+    await queue.start();
+    try {
+      const id = await queue.send(hangingJob(1), { key: 'no-retries' });
+      await waitForHeartbeat(database, id);
+      await database.db.executeSql(
+        `UPDATE job_heartbeats SET beat_at = now() - interval '1 hour' WHERE job_id = '${id}'`,
+      );
+      expect(await queue.recoverStalledJobs(60)).toBe(1);
+      expect(await queue.findJob('test-hanging', id)).toMatchObject({ status: 'failed' });
+      expect(stalls).toEqual([{ key: 'no-retries', attempt: 1, isFinal: true }]);
+    } finally {
+      await queue.stop(500).catch(() => {});
+      await database.cleanup();
+    }
+  });
+});
