@@ -5,8 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import MiniSearch from 'minisearch';
-import { findOrCreateSource } from '../src/modules/documents/documents.repository.ts';
-import { ingestBatch } from '../src/modules/ingestion/ingestion.service.ts';
+import { importDocuments } from '../src/modules/documents/documents.service.ts';
 import { evaluateRun, loadBeirDataset } from '../src/modules/retrieval/evaluation.ts';
 import { searchPassages } from '../src/modules/retrieval/retrieval.service.ts';
 import { createTenant } from '../src/modules/tenancy/tenancy.service.ts';
@@ -30,11 +29,7 @@ async function benchRetrieval(): Promise<void> {
   const tenant = await retrievalDb.transaction((trx) =>
     createTenant(trx, { slug: 'bench', name: 'Bench', taxonomy: [] }),
   );
-  const sourceId = await findOrCreateSource(retrievalDb.kysely, {
-    tenantId: tenant.id,
-    kind: 'folder',
-    name: 'bench',
-  });
+  const source = { kind: 'folder' as const, name: 'bench' };
   const encoder = new TextEncoder();
   let started = performance.now();
   let chunks = 0;
@@ -45,7 +40,7 @@ async function benchRetrieval(): Promise<void> {
       bytes: encoder.encode(document.text || document.title),
     }));
     chunks += (
-      await retrievalDb.transaction((trx) => ingestBatch(trx, { tenantId: tenant.id, sourceId }, items))
+      await retrievalDb.transaction((trx) => importDocuments(trx, { tenantId: tenant.id, source }, items))
     ).chunks;
   }
   await retrievalDb.executeSql('ANALYZE documents, chunks');

@@ -34,6 +34,7 @@ import { registerPublicChatRoutes } from './modules/chat/public-chat.routes.ts';
 import { registerUsageRoutes } from './modules/chat/usage.routes.ts';
 import { registerDocumentRoutes } from './modules/documents/documents.routes.ts';
 import { registerHealthRoutes } from './modules/health/health.routes.ts';
+import { registerJobRoutes } from './modules/jobs/jobs.routes.ts';
 import { registerLlmAdminRoutes } from './modules/llm/llm.routes.ts';
 import { registerRetrievalRoutes } from './modules/retrieval/retrieval.routes.ts';
 import { registerTenancyRoutes } from './modules/tenancy/tenancy.routes.ts';
@@ -206,6 +207,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
   await app.register(registerApiKeyIntrospectionRoute);
   await app.register(registerAuditRoutes);
   await app.register(registerDocumentRoutes);
+  await app.register(registerJobRoutes);
   await app.register(registerRetrievalRoutes);
   await app.register(registerChatRoutes);
   await app.register(registerPublicChatRoutes);

@@ -1,5 +1,5 @@
 import type { Config } from './config.ts';
-import { createIngestDocumentJob } from './modules/ingestion/ingestion.jobs.ts';
+import { createIngestDocumentJob } from './modules/documents/documents.jobs.ts';
 import { purgeExpiredRefreshTokensJob } from './modules/maintenance/maintenance.jobs.ts';
 import type { Embedder } from './platform/embeddings.ts';
 import type { AnyJobDefinition } from './platform/queue.ts';

@@ -5,8 +5,8 @@ import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig, shouldLoadDemo } from './config.ts';
 import { createApiKey } from './modules/api-keys/api-keys.service.ts';
 import { DEMO_TENANT, loadDemoDocuments, type SeededDemo, seedDemo } from './modules/demo/demo.service.ts';
+import { ingestFromCommandLine } from './modules/documents/documents.cli.ts';
 import { parseCodeList } from './modules/documents/documents.service.ts';
-import { ingestFromCommandLine } from './modules/ingestion/ingestion.cli.ts';
 import { evaluateBeir } from './modules/retrieval/eval.service.ts';
 import { searchPassages } from './modules/retrieval/retrieval.service.ts';
 import {

@@ -52,6 +52,7 @@ const ROUTE_TABLE: Record<string, 'public' | Caller[]> = {
   'GET /api/v1/documents/:id': ['user', 'content_manager', 'super_admin'],
   'GET /api/v1/documents/:id/file': ['user', 'content_manager', 'super_admin', 'api_key'],
   'DELETE /api/v1/documents/:id': ['content_manager', 'super_admin'],
+  'POST /api/v1/documents/:id/versions': ['content_manager', 'super_admin'],
   'GET /api/v1/jobs/:id': ['user', 'content_manager', 'super_admin'],
   'POST /api/v1/search': ['user', 'content_manager', 'super_admin', 'api_key'],
   'POST /api/v1/conversations': ['user', 'content_manager', 'super_admin', 'api_key'],

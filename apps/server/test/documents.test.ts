@@ -33,6 +33,24 @@ function upload(
   return test.app.inject({ method: 'POST', url: '/api/v1/documents', headers: bearer(token), payload: form });
 }
 
+function addVersion(
+  test: TestApp,
+  token: string,
+  documentId: string,
+  file: { name: string; content: string | Uint8Array; type?: string },
+  fields: Record<string, string> = {},
+) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append('file', new Blob([file.content], { type: file.type ?? 'application/octet-stream' }), file.name);
+  return test.app.inject({
+    method: 'POST',
+    url: `/api/v1/documents/${documentId}/versions`,
+    headers: bearer(token),
+    payload: form,
+  });
+}
+
 async function waitForJob(test: TestApp, token: string, jobId: string) {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -158,25 +176,51 @@ describeEachBackend('documents, ingestion jobs and search', (backend) => {
     expect(outsiderJob.statusCode).toBe(404);
   });
 
-  it('skips unchanged re-uploads, replaces changed ones atomically, and deletes from every index', async () => {
+  it('makes every upload a new document; a version replaces the content atomically, an unchanged one is a no-op', async () => {
     const first = await upload(test, admin, { name: 'leave.md', content: LEAVE_POLICY });
     await waitForJob(test, admin, first.json().job_id);
+    // The same name (even the same bytes) uploaded again is another document.
     const again = await upload(test, admin, { name: 'leave.md', content: LEAVE_POLICY });
-    expect(again.json()).toMatchObject({ document_id: first.json().document_id, status: 'unchanged' });
+    expect(again.statusCode).toBe(202);
+    expect(again.json().document_id).not.toBe(first.json().document_id);
+    await waitForJob(test, admin, again.json().job_id);
+    expect((await test.app.inject({ url: '/api/v1/documents', headers: bearer(admin) })).json().total).toBe(
+      2,
+    );
+    await test.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/documents/${again.json().document_id}`,
+      headers: bearer(admin),
+    });
+
+    const unchanged = await addVersion(test, admin, first.json().document_id, {
+      name: 'leave.md',
+      content: LEAVE_POLICY,
+    });
+    expect(unchanged.json()).toMatchObject({ document_id: first.json().document_id, status: 'unchanged' });
     expect(
-      (await test.app.inject({ url: `/api/v1/jobs/${again.json().job_id}`, headers: bearer(admin) })).json()
-        .status,
+      (
+        await test.app.inject({ url: `/api/v1/jobs/${unchanged.json().job_id}`, headers: bearer(admin) })
+      ).json().status,
     ).toBe('succeeded');
 
-    const changed = await upload(test, admin, {
-      name: 'leave.md',
+    const changed = await addVersion(test, admin, first.json().document_id, {
+      name: 'leave-2027.md',
       content: LEAVE_POLICY.replace('25 days', '28 days'),
     });
-    expect(changed.json().document_id).toBe(first.json().document_id);
+    expect(changed.statusCode).toBe(202);
+    expect(changed.json()).toMatchObject({ document_id: first.json().document_id, status: 'queued' });
     await waitForJob(test, admin, changed.json().job_id);
     const results = (await search(test, admin, 'days of paid annual leave')).json().results;
     expect(results).toHaveLength(1);
     expect(results[0].snippet).toContain('28 days');
+    // Only the new version's chunks remain.
+    const chunks = await test.database.db.kysely
+      .selectFrom('chunks')
+      .select(['text', 'generation'])
+      .execute();
+    expect(chunks.every((chunk) => !chunk.text.includes('25 days'))).toBe(true);
+    expect(new Set(chunks.map((chunk) => chunk.generation)).size).toBe(1);
 
     const deleted = await test.app.inject({
       method: 'DELETE',
@@ -185,14 +229,64 @@ describeEachBackend('documents, ingestion jobs and search', (backend) => {
     });
     expect(deleted.statusCode).toBe(204);
     expect((await search(test, admin, 'annual leave')).json().results).toEqual([]);
-    const chunks = await test.database.db.kysely.selectFrom('chunks').select('id').execute();
-    expect(chunks).toEqual([]);
+    expect(await test.database.db.kysely.selectFrom('chunks').select('id').execute()).toEqual([]);
     const audit = await test.database.db.kysely
       .selectFrom('audit_log')
       .select('action')
-      .where('action', '=', 'document.deleted')
+      .where('action', 'in', ['document.deleted', 'document.version_added', 'document.version_unchanged'])
       .execute();
-    expect(audit).toHaveLength(1);
+    expect(audit.map((row) => row.action).sort()).toEqual([
+      'document.deleted',
+      'document.deleted',
+      'document.version_added',
+      'document.version_unchanged',
+    ]);
+  });
+
+  it("never lets an upload touch another department's document of the same name (the reported overwrite)", async () => {
+    const financeText = '# Falcon\n\nProject Falcon budget: the Finance forecast is 4.2 million dollars.\n';
+    const hrText = '# Falcon\n\nFalcon is the HR mentoring scheme for new starters in the UK.\n';
+    const finance = await upload(
+      test,
+      admin,
+      { name: 'falcon.md', content: financeText },
+      { departments: 'US/Finance' },
+    );
+    await waitForJob(test, admin, finance.json().job_id);
+    const hr = await upload(test, manager, { name: 'falcon.md', content: hrText });
+    expect(hr.statusCode).toBe(202);
+    expect(hr.json().document_id).not.toBe(finance.json().document_id);
+    await waitForJob(test, manager, hr.json().job_id);
+
+    // Finance still reads its own document, unchanged, with its scope.
+    const financeDocument = (
+      await test.app.inject({
+        url: `/api/v1/documents/${finance.json().document_id}`,
+        headers: bearer(employee),
+      })
+    ).json();
+    expect(financeDocument).toMatchObject({ departments: ['US/Finance'], status: 'ready' });
+    const found = (await search(test, employee, 'Falcon forecast budget')).json().results;
+    expect(found.map((result: { document_id: string }) => result.document_id)).toEqual([
+      finance.json().document_id,
+    ]);
+    expect(found[0].snippet).toContain('4.2 million');
+    // The UK/HR manager's document is UK/HR's alone.
+    const hrDocument = (
+      await test.app.inject({ url: `/api/v1/documents/${hr.json().document_id}`, headers: bearer(manager) })
+    ).json();
+    expect(hrDocument).toMatchObject({ departments: ['UK/HR'] });
+    expect(
+      (await search(test, manager, 'Falcon forecast budget'))
+        .json()
+        .results.map((r: { snippet: string }) => r.snippet),
+    ).not.toContainEqual(expect.stringContaining('4.2 million'));
+    // Nor can the manager replace the Finance document by its id.
+    const overwrite = await addVersion(test, manager, finance.json().document_id, {
+      name: 'falcon.md',
+      content: hrText,
+    });
+    expect(overwrite.statusCode).toBe(404);
   });
 
   it('rejects bad uploads clearly and keeps nothing half-ingested', async () => {

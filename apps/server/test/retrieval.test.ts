@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reader } from '../src/modules/documents/access-scope.ts';
-import { findOrCreateSource } from '../src/modules/documents/documents.repository.ts';
-import { ingestBatch } from '../src/modules/ingestion/ingestion.service.ts';
-import { gramCounts } from '../src/modules/retrieval/char-grams.ts';
+import { importDocuments } from '../src/modules/documents/documents.service.ts';
+import { gramCounts } from '../src/modules/ingestion/char-grams.ts';
 import {
   fuseLexicalScores,
   keepNewTerms,
@@ -35,11 +34,11 @@ async function tenantWithDocuments(
   const { db } = database;
   const tenant = await db.transaction((trx) => createTenant(trx, { slug: 'acme', name: 'Acme' }));
   const tenantId = tenant.id;
-  const sourceId = await findOrCreateSource(db.kysely, { tenantId, kind: 'folder', name: 'docs' });
+  const source = { kind: 'folder' as const, name: 'docs' };
   await db.transaction((trx) =>
-    ingestBatch(
+    importDocuments(
       trx,
-      { tenantId, sourceId },
+      { tenantId, source },
       documents.map(({ text, ...document }) => ({ ...document, bytes: encoder.encode(text) })),
     ),
   );
@@ -67,16 +66,8 @@ describeEachBackend('retrieval access filter', (backend) => {
     const hr = await resolveDepartment(db.kysely, acmeId, 'US/HR');
     ukIt = { departmentId: it.id, regionId: it.regionId };
     usHr = { departmentId: hr.id, regionId: hr.regionId };
-    const acmeSource = await findOrCreateSource(db.kysely, {
-      tenantId: acmeId,
-      kind: 'folder',
-      name: 'docs',
-    });
-    const globexSource = await findOrCreateSource(db.kysely, {
-      tenantId: globexId,
-      kind: 'folder',
-      name: 'docs',
-    });
+    const acmeSource = { kind: 'folder' as const, name: 'docs' };
+    const globexSource = { kind: 'folder' as const, name: 'docs' };
     // 300 US/HR documents that mention parental leave often (they rank first),
     // one UK-region document that mentions it once, one tenant-wide, one in another tenant.
     const hrDocuments = Array.from({ length: 300 }, (_, index) => ({
@@ -87,26 +78,26 @@ describeEachBackend('retrieval access filter', (backend) => {
       ),
     }));
     await db.transaction(async (trx) => {
-      await ingestBatch(
+      await importDocuments(
         trx,
-        { tenantId: acmeId, sourceId: acmeSource, departmentIds: [usHr.departmentId] },
+        { tenantId: acmeId, source: acmeSource, departmentIds: [usHr.departmentId] },
         hrDocuments,
       );
-      await ingestBatch(trx, { tenantId: acmeId, sourceId: acmeSource, regionIds: [ukIt.regionId] }, [
+      await importDocuments(trx, { tenantId: acmeId, source: acmeSource, regionIds: [ukIt.regionId] }, [
         {
           sourceItemId: 'uk',
           title: 'UK handbook',
           bytes: encoder.encode('Staff in the UK may take parental leave after one year.'),
         },
       ]);
-      await ingestBatch(trx, { tenantId: acmeId, sourceId: acmeSource }, [
+      await importDocuments(trx, { tenantId: acmeId, source: acmeSource }, [
         {
           sourceItemId: 'all',
           title: 'Company values',
           bytes: encoder.encode('We support families, including with leave.'),
         },
       ]);
-      await ingestBatch(trx, { tenantId: globexId, sourceId: globexSource }, [
+      await importDocuments(trx, { tenantId: globexId, source: globexSource }, [
         {
           sourceItemId: 'globex',
           title: 'Globex secret leave plan',

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reader } from '../src/modules/documents/access-scope.ts';
-import { findOrCreateSource } from '../src/modules/documents/documents.repository.ts';
-import { ingestBatch } from '../src/modules/ingestion/ingestion.service.ts';
+import { importDocuments } from '../src/modules/documents/documents.service.ts';
 import { searchPassages } from '../src/modules/retrieval/retrieval.service.ts';
 import { ensureVectorIndex } from '../src/modules/retrieval/vector-index.ts';
 import { createTenant, resolveDepartment } from '../src/modules/tenancy/tenancy.service.ts';
@@ -36,12 +35,12 @@ describe('dense retrieval through an OpenAI-compatible embedding server', () => 
     const hr = await resolveDepartment(db.kysely, tenantId, 'US/HR');
     ukIt = { departmentId: it.id, regionId: it.regionId };
     usHr = { departmentId: hr.id, regionId: hr.regionId };
-    const sourceId = await findOrCreateSource(db.kysely, { tenantId, kind: 'folder', name: 'docs' });
+    const source = { kind: 'folder' as const, name: 'docs' };
     server.failures.push(429); // the first embedding call is rate-limited, then retried
     await db.transaction(async (trx) => {
-      await ingestBatch(
+      await importDocuments(
         trx,
-        { tenantId, sourceId },
+        { tenantId, source },
         [
           {
             sourceItemId: 'shared',
@@ -53,9 +52,9 @@ describe('dense retrieval through an OpenAI-compatible embedding server', () => 
         embedder,
       );
       // Many US/HR documents that are even closer to the query than the shared one.
-      await ingestBatch(
+      await importDocuments(
         trx,
-        { tenantId, sourceId, departmentIds: [usHr.departmentId] },
+        { tenantId, source, departmentIds: [usHr.departmentId] },
         Array.from({ length: 120 }, (_, index) => ({
           sourceItemId: `hr-${index}`,
           title: 'Holiday',

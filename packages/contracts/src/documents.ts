@@ -39,6 +39,7 @@ export const jobSchema = z
     kind: z.string(),
     status: z.enum(['queued', 'running', 'succeeded', 'failed']),
     progress: z.number().min(0).max(1),
+    attempt: z.number().int().min(1).describe('1 for the first run, 2 for the first retry, …'),
     error: z.string().optional(),
     document_id: z.uuid().nullable(),
     created_at: z.string(),

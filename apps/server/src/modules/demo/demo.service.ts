@@ -6,9 +6,7 @@ import type { Db } from '../../platform/db/database.ts';
 import type { Role } from '../../platform/db/schema.ts';
 import type { Embedder } from '../../platform/embeddings.ts';
 import type { JobQueue } from '../../platform/queue.ts';
-import { findOrCreateSource } from '../documents/documents.repository.ts';
-import { resolveScope, submitDocument } from '../documents/documents.service.ts';
-import { ingestStoredDocument, registerDocumentVersion } from '../ingestion/ingestion.service.ts';
+import { ingestDocumentVersion, resolveScope, submitSourceItem } from '../documents/documents.service.ts';
 import type { ParseLimits } from '../ingestion/ingestion.types.ts';
 import { createTenant, resolveDepartment } from '../tenancy/tenancy.service.ts';
 import { createUser } from '../users/users.service.ts';
@@ -96,28 +94,25 @@ export async function loadDemoDocuments(
   ingestion: { queue: JobQueue; limits: ParseLimits } | { limits: ParseLimits; embedder: Embedder | null },
 ): Promise<number> {
   const manifest = await readDemoManifest();
-  const sourceId = await findOrCreateSource(db.kysely, { tenantId, kind: 'demo', name: 'Demo documents' });
   for (const entry of manifest.documents) {
     const scope = await resolveScope(db.kysely, tenantId, {
       departments: entry.departments,
       regions: entry.regions,
     });
-    const version = {
+    const item = {
       tenantId,
-      sourceId,
+      source: { kind: 'demo' as const, name: 'Demo documents' },
       sourceItemId: entry.file,
       title: entry.title,
-      filename: entry.file,
-      bytes: await readFile(`${DEMO_DOCUMENTS_DIRECTORY}${entry.file}`),
-      ...scope,
-      createdBy: null,
+      file: { filename: entry.file, bytes: await readFile(`${DEMO_DOCUMENTS_DIRECTORY}${entry.file}`) },
+      scope,
     };
     if ('queue' in ingestion) {
-      await submitDocument(db, ingestion.queue, ingestion.limits, version, null);
+      await submitSourceItem(db, ingestion.queue, item);
     } else {
-      const registered = await db.transaction((trx) => registerDocumentVersion(trx, version));
+      const registered = await submitSourceItem(db, null, item);
       if (!registered.isUnchanged) {
-        await ingestStoredDocument(db, tenantId, registered.document.id, {
+        await ingestDocumentVersion(db, tenantId, registered.document.id, {
           limits: ingestion.limits,
           embedder: ingestion.embedder,
         });

@@ -5,10 +5,8 @@ import type { Config } from '../../config.ts';
 import type { Db } from '../../platform/db/database.ts';
 import type { Embedder } from '../../platform/embeddings.ts';
 import { AppError } from '../../platform/errors.ts';
-import { findOrCreateSource } from '../documents/documents.repository.ts';
-import { resolveScope } from '../documents/documents.service.ts';
 import { requireTenant } from '../tenancy/tenancy.service.ts';
-import { type DocumentVersion, ingestStoredDocument, registerDocumentVersion } from './ingestion.service.ts';
+import { ingestDocumentVersion, resolveScope, submitSourceItem } from './documents.service.ts';
 
 /**
  * `nexus ingest <path|url>`: files, folders (recursively) and web pages, ingested in
@@ -29,11 +27,10 @@ export async function ingestFromCommandLine(
     ? [await fetchPage(options.target, config.ingestion.maxBytes)]
     : await readFiles(path.resolve(options.target));
   const isUrl = /^https?:\/\//i.test(options.target);
-  const sourceId = await findOrCreateSource(db.kysely, {
-    tenantId: tenant.id,
-    kind: isUrl ? 'url' : 'folder',
+  const source = {
+    kind: isUrl ? ('url' as const) : ('folder' as const),
     name: isUrl ? 'Web pages' : (items[0]?.root ?? path.resolve(options.target)),
-  });
+  };
 
   const bar = process.stderr.isTTY
     ? new SingleBar({ format: 'ingest [{bar}] {value}/{total} {file}' }, Presets.shades_classic)
@@ -43,32 +40,29 @@ export async function ingestFromCommandLine(
   const problems: string[] = [];
   for (const [index, item] of items.entries()) {
     bar?.update(index, { file: item.sourceItemId.slice(-50) });
-    const version: DocumentVersion = {
+    const registered = await submitSourceItem(db, null, {
       tenantId: tenant.id,
-      sourceId,
+      source,
       sourceItemId: item.sourceItemId,
-      filename: path.basename(item.sourceItemId),
+      file: { filename: path.basename(item.sourceItemId), bytes: item.bytes },
       url: isUrl ? item.sourceItemId : null,
-      bytes: item.bytes,
-      ...scope,
-      createdBy: null,
-    };
-    const registered = await db.transaction((trx) => registerDocumentVersion(trx, version));
+      scope,
+    });
     if (registered.isUnchanged) {
       counts.unchanged++;
       continue;
     }
-    const outcome = await ingestStoredDocument(db, tenant.id, registered.document.id, {
+    const outcome = await ingestDocumentVersion(db, tenant.id, registered.document.id, {
       limits: config.ingestion,
       embedder,
     });
     if (outcome.status === 'rejected') {
       counts.rejected++;
       problems.push(`${item.sourceItemId}: ${outcome.message}`);
-    } else if (outcome.status === 'unchanged') {
-      counts.unchanged++;
-    } else {
+    } else if (outcome.status === 'ingested') {
       counts.ingested++;
+    } else {
+      counts.unchanged++;
     }
   }
   bar?.update(items.length, { file: '' });

@@ -3,29 +3,25 @@ import {
   documentListSchema,
   documentSchema,
   idParamsSchema,
-  jobSchema,
   uploadAcceptedSchema,
 } from '@nexus/contracts';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { runAsTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError } from '../../platform/errors.ts';
+import { hasNul, stripControlCharacters } from '../../platform/text.ts';
 import { requirePrincipal, requireUser } from '../auth/access.ts';
 import { readerFromPrincipal } from './access-scope.ts';
 import {
+  addDocumentVersion,
+  createUploadedDocument,
   type DocumentRow,
-  findDocumentBlob,
-  findJobRecord,
-  findOrCreateSource,
-  findReadableDocument,
-  listReadableDocuments,
-} from './documents.repository.ts';
-import {
-  authorizeScope,
   deleteDocument,
+  getDocument,
+  getDocumentFile,
+  type IncomingFile,
+  listDocuments,
   loadScopeNames,
   parseCodeList,
-  resolveScope,
-  submitDocument,
 } from './documents.service.ts';
 
 type ScopeNamer = Awaited<ReturnType<typeof loadScopeNames>>;
@@ -46,7 +42,88 @@ function toDocumentResponse(document: DocumentRow, names: ScopeNamer) {
   };
 }
 
-const UPLOAD_FIELDS = new Set(['title', 'departments', 'regions']);
+const UPLOAD_FIELDS = ['title', 'departments', 'regions'] as const;
+const VERSION_FIELDS = ['title'] as const;
+const MAX_TITLE_LENGTH = 300;
+
+/**
+ * Reads a multipart body: one `file` part and the named text fields. Anything else —
+ * not multipart, no boundary, a truncated body, an unknown field, a NUL in a name — is a
+ * 4xx with a message, never a 500.
+ */
+async function readMultipart<TField extends string>(
+  request: FastifyRequest,
+  maxBytes: number,
+  allowedFields: readonly TField[],
+): Promise<{ file: IncomingFile; fields: Partial<Record<TField, string>> }> {
+  if (!request.isMultipart()) {
+    throw new AppError(
+      'unsupported_media_type:upload',
+      'Send the document as multipart/form-data with a "file" field.',
+    );
+  }
+  const fields: Partial<Record<TField, string>> = {};
+  let file: IncomingFile | undefined;
+  try {
+    for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 10 } })) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file')
+          throw new AppError('bad_request:upload', `Unexpected file field "${part.fieldname}".`);
+        const bytes = await part.toBuffer();
+        file = { filename: cleanFilename(part.filename), mimeType: part.mimetype, bytes };
+      } else if ((allowedFields as readonly string[]).includes(part.fieldname)) {
+        const value = String(part.value ?? '');
+        if (hasNul(value))
+          throw new AppError('bad_request:upload', `The "${part.fieldname}" field contains a NUL character.`);
+        fields[part.fieldname as TField] = value;
+      } else {
+        throw new AppError(
+          'bad_request:upload',
+          `Unknown field "${part.fieldname}"; use file${allowedFields.map((name) => `, ${name}`).join('')}.`,
+        );
+      }
+    }
+  } catch (error) {
+    throw multipartError(error, maxBytes);
+  }
+  if (!file) throw new AppError('bad_request:upload', 'The upload has no "file" field.');
+  if (file.bytes.byteLength === 0) throw new AppError('bad_request:upload', 'The file is empty.');
+  return { file, fields };
+}
+
+/** A file name as shown and stored: no path, no control characters, at most 255 characters. */
+function cleanFilename(filename: string | undefined): string {
+  if (filename && hasNul(filename))
+    throw new AppError('bad_request:upload', 'The file name contains a NUL character.');
+  const base = (filename ?? '').split(/[\\/]/).pop() ?? '';
+  const clean = stripControlCharacters(base, { keepLineBreaks: false }).trim().slice(0, 255);
+  return clean || 'upload';
+}
+
+function multipartError(error: unknown, maxBytes: number): AppError {
+  if (error instanceof AppError) return error;
+  const code = (error as { code?: string }).code;
+  if (code === 'FST_REQ_FILE_TOO_LARGE') {
+    return new AppError(
+      'payload_too_large:upload',
+      `The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB limit.`,
+    );
+  }
+  if (code === 'FST_FILES_LIMIT') return new AppError('bad_request:upload', 'Send one file per request.');
+  if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT')
+    return new AppError('bad_request:upload', 'The form has too many fields.');
+  return new AppError(
+    'bad_request:multipart',
+    `The multipart body could not be read (${(error as Error).message || 'malformed'}); send multipart/form-data with a boundary and a complete body.`,
+  );
+}
+
+function titleField(value: string | undefined): string | undefined {
+  const title = value?.trim() || undefined;
+  if (title && title.length > MAX_TITLE_LENGTH)
+    throw new AppError('bad_request:upload', `The title is longer than ${MAX_TITLE_LENGTH} characters.`);
+  return title;
+}
 
 export const registerDocumentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, queue } = app.deps;
@@ -59,81 +136,59 @@ export const registerDocumentRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['documents'],
         summary:
-          'Upload a document (multipart: file, title?, departments? "UK/HR,US/HR", regions? "UK"); ingestion runs as a job',
+          'Upload a new document (multipart: file, title?, departments? "UK/HR,US/HR", regions? "UK"); ingestion runs as a job',
+        description:
+          'Always creates a new document, whatever the file is called. To replace the content of an existing document, post a new version to /api/v1/documents/{id}/versions.',
         consumes: ['multipart/form-data'],
         response: { 202: uploadAcceptedSchema },
       },
     },
     async (request, reply) => {
       const principal = requireUser(request);
-      if (!request.isMultipart()) {
-        throw new AppError(
-          'unsupported_media_type:upload',
-          'Send the document as multipart/form-data with a "file" field.',
-        );
-      }
-      const fields: Record<string, string> = {};
-      let file: { filename: string; mimeType: string; bytes: Buffer } | undefined;
-      for await (const part of request.parts({
-        limits: { fileSize: limits.maxBytes, files: 1, fields: 10 },
-      })) {
-        if (part.type === 'file') {
-          if (part.fieldname !== 'file')
-            throw new AppError('bad_request:upload', `Unexpected file field "${part.fieldname}".`);
-          let bytes: Buffer;
-          try {
-            bytes = await part.toBuffer();
-          } catch (error) {
-            if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-              throw new AppError(
-                'payload_too_large:upload',
-                `The file is larger than the ${Math.round(limits.maxBytes / 1024 / 1024)} MB limit.`,
-              );
-            }
-            throw error;
-          }
-          file = { filename: part.filename || 'upload', mimeType: part.mimetype, bytes };
-        } else if (UPLOAD_FIELDS.has(part.fieldname)) {
-          fields[part.fieldname] = String(part.value ?? '');
-        } else {
-          throw new AppError(
-            'bad_request:upload',
-            `Unknown field "${part.fieldname}"; use file, title, departments, regions.`,
-          );
-        }
-      }
-      if (!file) throw new AppError('bad_request:upload', 'The upload has no "file" field.');
-      if (file.bytes.byteLength === 0) throw new AppError('bad_request:upload', 'The file is empty.');
-      const title = fields.title?.trim() || undefined;
-      if (title && title.length > 300)
-        throw new AppError('bad_request:upload', 'The title is longer than 300 characters.');
-      const scope = authorizeScope(
-        principal,
-        await resolveScope(db.kysely, principal.tenantId, {
-          departments: parseCodeList(fields.departments),
-          regions: parseCodeList(fields.regions),
-        }),
-      );
-      const sourceId = await findOrCreateSource(db.kysely, {
-        tenantId: principal.tenantId,
-        kind: 'upload',
-        name: 'Uploads',
-      });
-      const submitted = await submitDocument(
+      const { file, fields } = await readMultipart(request, limits.maxBytes, UPLOAD_FIELDS);
+      const submitted = await createUploadedDocument(
         db,
         queue,
-        limits,
+        principal,
         {
-          tenantId: principal.tenantId,
-          sourceId,
-          sourceItemId: file.filename,
-          title,
-          filename: file.filename,
-          declaredMimeType: file.mimeType,
-          bytes: file.bytes,
-          ...scope,
-          createdBy: principal.userId,
+          file,
+          title: titleField(fields.title),
+          scope: { departments: parseCodeList(fields.departments), regions: parseCodeList(fields.regions) },
         },
+        request.ip,
+      );
+      return reply.status(202).send({
+        document_id: submitted.document.id,
+        job_id: submitted.jobId,
+        status: 'queued' as const,
+      });
+    },
+  );
+
+  app.post(
+    '/api/v1/documents/:id/versions',
+    {
+      config: { access: { role: 'content_manager' } },
+      schema: {
+        tags: ['documents'],
+        summary: 'Replace the content of a document you manage (multipart: file, title?); its scope stays',
+        description:
+          'The same bytes as the current version answer `unchanged` and queue nothing. Content managers may replace documents whose scope lies within their department or region.',
+        consumes: ['multipart/form-data'],
+        params: idParamsSchema,
+        response: { 202: uploadAcceptedSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = requireUser(request);
+      const { file, fields } = await readMultipart(request, limits.maxBytes, VERSION_FIELDS);
+      const submitted = await addDocumentVersion(
+        db,
+        queue,
+        principal,
+        readerFromPrincipal(principal),
+        request.params.id,
+        { file, title: titleField(fields.title) },
         request.ip,
       );
       return reply.status(202).send({
@@ -159,7 +214,7 @@ export const registerDocumentRoutes: FastifyPluginAsyncZod = async (app) => {
       const principal = requireUser(request);
       const reader = readerFromPrincipal(principal);
       const [{ documents, total }, names] = await Promise.all([
-        listReadableDocuments(db.kysely, reader, request.query),
+        listDocuments(db, reader, request.query),
         loadScopeNames(db.kysely, principal.tenantId),
       ]);
       return { documents: documents.map((document) => toDocumentResponse(document, names)), total };
@@ -179,12 +234,7 @@ export const registerDocumentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const principal = requireUser(request);
-      const document = await findReadableDocument(
-        db.kysely,
-        readerFromPrincipal(principal),
-        request.params.id,
-      );
-      if (!document) throw new AppError('not_found:document', 'No such document.');
+      const document = await getDocument(db, readerFromPrincipal(principal), request.params.id);
       return toDocumentResponse(document, await loadScopeNames(db.kysely, principal.tenantId));
     },
   );
@@ -201,15 +251,7 @@ export const registerDocumentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const reader = readerFromPrincipal(requirePrincipal(request));
-      const file = await runAsTenant(db, reader.tenantId, async (trx) => {
-        const document = await findReadableDocument(trx, reader, request.params.id);
-        if (!document) throw new AppError('not_found:document', 'No such document.');
-        const blob = await findDocumentBlob(trx, reader.tenantId, document.id);
-        if (!blob)
-          throw new AppError('not_found:document_file', 'The original of this document is not stored.');
-        // The sniffed type is stored on the document once parsed; the blob keeps the upload's.
-        return { ...blob, mimeType: document.mimeType ?? blob.mimeType, title: document.title };
-      });
+      const file = await getDocumentFile(db, reader, request.params.id);
       const isPdf = file.mimeType === 'application/pdf';
       const filename = file.filename ?? `${file.title}${isPdf ? '.pdf' : ''}`;
       // Uploaded HTML or SVG must never run on this origin: anything but a PDF is a download,
@@ -241,35 +283,6 @@ export const registerDocumentRoutes: FastifyPluginAsyncZod = async (app) => {
       const principal = requireUser(request);
       await deleteDocument(db, principal, readerFromPrincipal(principal), request.params.id, request.ip);
       return reply.status(204).send();
-    },
-  );
-
-  app.get(
-    '/api/v1/jobs/:id',
-    {
-      config: { access: { role: 'user' } },
-      schema: {
-        tags: ['documents'],
-        summary: 'Progress of a background job',
-        params: idParamsSchema,
-        response: { 200: jobSchema },
-      },
-    },
-    async (request) => {
-      const principal = requireUser(request);
-      const job = await findJobRecord(db.kysely, principal.tenantId, request.params.id);
-      const isVisible = job && (job.createdBy === principal.userId || principal.role !== 'user');
-      if (!job || !isVisible) throw new AppError('not_found:job', 'No such job.');
-      return {
-        id: job.id,
-        kind: job.kind,
-        status: job.status,
-        progress: job.progress,
-        ...(job.error ? { error: job.error } : {}),
-        document_id: job.documentId,
-        created_at: job.createdAt.toISOString(),
-        updated_at: job.updatedAt.toISOString(),
-      };
     },
   );
 };

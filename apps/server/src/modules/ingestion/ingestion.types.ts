@@ -53,7 +53,8 @@ export type ParseErrorCode =
   | 'unsupported'
   | 'too_large'
   | 'too_many_pages'
-  | 'decompressed_too_large';
+  | 'decompressed_too_large'
+  | 'too_complex';
 
 /** A file that cannot be ingested; the message is shown to the person who uploaded it. */
 export class ParseError extends Error {

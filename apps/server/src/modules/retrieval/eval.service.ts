@@ -3,8 +3,7 @@ import type { DatabaseConfig, EmbeddingConfig } from '../../config.ts';
 import { detectCapabilities, openDatabase } from '../../platform/db/database.ts';
 import { migrate } from '../../platform/db/migrations.ts';
 import { createEmbedder } from '../../platform/embeddings.ts';
-import { findOrCreateSource } from '../documents/documents.repository.ts';
-import { ingestBatch, type TextItem } from '../ingestion/ingestion.service.ts';
+import { type BatchItem, importDocuments } from '../documents/documents.service.ts';
 import { createTenant } from '../tenancy/tenancy.service.ts';
 import { evaluateRun, loadBeirDataset, percentile, type ScoredDocument } from './evaluation.ts';
 import { searchPassages } from './retrieval.service.ts';
@@ -54,11 +53,7 @@ export async function evaluateBeir(
     const tenant = await db.transaction((trx) =>
       createTenant(trx, { slug: 'eval', name: `Evaluation: ${dataset.name}`, taxonomy: [] }),
     );
-    const sourceId = await findOrCreateSource(db.kysely, {
-      tenantId: tenant.id,
-      kind: 'folder',
-      name: `beir:${dataset.name}`,
-    });
+    const source = { kind: 'folder' as const, name: `beir:${dataset.name}` };
 
     const started = performance.now();
     const encoder = new TextEncoder();
@@ -66,14 +61,14 @@ export async function evaluateBeir(
     let documents = 0;
     let chunks = 0;
     for (let start = 0; start < dataset.corpus.length; start += batchSize) {
-      const items: TextItem[] = dataset.corpus.slice(start, start + batchSize).map((document) => ({
+      const items: BatchItem[] = dataset.corpus.slice(start, start + batchSize).map((document) => ({
         sourceItemId: document.id,
         title: document.title,
         bytes: encoder.encode(document.text || document.title),
         filename: `${document.id}.txt`,
       }));
       const result = await db.transaction((trx) =>
-        ingestBatch(trx, { tenantId: tenant.id, sourceId }, items, undefined, embedder),
+        importDocuments(trx, { tenantId: tenant.id, source }, items, undefined, embedder),
       );
       documents += result.documents;
       chunks += result.chunks;

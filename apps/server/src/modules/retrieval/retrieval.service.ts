@@ -3,8 +3,8 @@ import { type Capabilities, type Db, detectCapabilities, type Executor } from '.
 import { runAsTenant } from '../../platform/db/tenant-scope.ts';
 import type { Embedder } from '../../platform/embeddings.ts';
 import { documentAccessFilter, type Reader } from '../documents/access-scope.ts';
+import { countGrams, gramCounts, wordLikeTest } from '../ingestion/char-grams.ts';
 import { splitSentences } from '../ingestion/sentences.ts';
-import { countGrams, gramCounts, wordLikeTest } from './char-grams.ts';
 import { rankWithVectors } from './vector-index.ts';
 
 /**
@@ -213,7 +213,7 @@ async function withPassages(
   if (chosen.length === 0) return [];
   const result = await sql<CandidateRow>`
     SELECT ${SELECT_PASSAGE}, 0::float8 AS score
-    FROM chunks JOIN documents ON documents.id = chunks.document_id
+    FROM chunks JOIN documents ON documents.id = chunks.document_id AND documents.generation = chunks.generation
     WHERE chunks.tenant_id = ${reader.tenantId} AND ${documentAccessFilter(reader)}
       AND chunks.id = ANY(${chosen.map((ranked) => ranked.id)}::uuid[])`.execute(executor);
   const scoreById = new Map(chosen.map((ranked) => [ranked.id, ranked.score]));
@@ -388,6 +388,29 @@ async function readableByIndex(
 ): Promise<Ranked[]> {
   const bm25Query = sql`to_bm25query(${text}, ${index.name})`;
   const column = sql.ref(`chunks.${index.column}`);
+  // `ORDER BY <@> LIMIT n` is answered by walking the BM25 index, whatever the planner's
+  // statistics say. With none (a table that just grew, no autovacuum on the embedded
+  // database) it chose a sort over every chunk of the tenant, tokenising each row again:
+  // 27 s per query on a 10,000-chunk document instead of 20 ms.
+  await sql`SELECT set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true)`.execute(
+    executor,
+  );
+  try {
+    return await widenUntilEnough(executor, reader, column, bm25Query, { pool, topK, maxPerDocument });
+  } finally {
+    await sql`SELECT set_config('enable_sort', 'on', true), set_config('enable_bitmapscan', 'on', true)`.execute(
+      executor,
+    );
+  }
+}
+
+async function widenUntilEnough(
+  executor: Executor,
+  reader: Reader,
+  column: ReturnType<typeof sql.ref>,
+  bm25Query: RawBuilder<unknown>,
+  { pool, topK, maxPerDocument }: CandidateSize,
+): Promise<Ranked[]> {
   let window = pool;
   for (;;) {
     // Every row of the window comes back (so its size tells whether the index ran out);
@@ -396,13 +419,14 @@ async function readableByIndex(
       SELECT window_chunks.id, window_chunks.document_id, window_chunks.score,
              EXISTS (
                SELECT 1 FROM documents
-               WHERE documents.id = window_chunks.document_id AND documents.is_active AND ${documentAccessFilter(reader)}
+               WHERE documents.id = window_chunks.document_id AND documents.generation = window_chunks.generation
+                 AND documents.is_active AND ${documentAccessFilter(reader)}
              ) AS readable
       FROM (
-        SELECT chunks.id, chunks.document_id, chunks.score, row_number() OVER () AS rank
+        SELECT chunks.id, chunks.document_id, chunks.generation, chunks.score, row_number() OVER () AS rank
         FROM (
           -- The index scan's own score (writing the <@> expression again would re-tokenise each row).
-          SELECT chunks.id, chunks.document_id, -bm25_get_current_score()::float8 AS score
+          SELECT chunks.id, chunks.document_id, chunks.generation, -bm25_get_current_score()::float8 AS score
           FROM chunks
           WHERE chunks.tenant_id = ${reader.tenantId}
           ORDER BY ${column} <@> ${bm25Query}
@@ -411,14 +435,40 @@ async function readableByIndex(
       ) AS window_chunks
       ORDER BY window_chunks.rank`.execute(executor);
     let readable: Ranked[] = ranked.rows.filter((row) => row.readable);
-    if (!isIndexScore(ranked.rows))
+    if (!(await isIndexScore(executor, reader, column, bm25Query, ranked.rows)))
       readable = await withExactScores(executor, reader, column, bm25Query, readable);
     readable = readable.filter((row) => row.score > 0);
     const isExhausted = ranked.rows.length < window;
-    if (limitPerDocument(readable, topK, maxPerDocument).length >= topK || isExhausted || window >= 100_000)
-      return readable.slice(0, pool);
+    // Enough: topK passages from distinct documents; or, when most of the window is
+    // readable and it is a few large documents that fill it, plenty of candidates — the
+    // window is widened for a narrow scope, not to find documents that may not exist
+    // (before, three 7,000-chunk documents made it grow to the whole index on every query).
+    const isEnough =
+      limitPerDocument(readable, topK, maxPerDocument).length >= topK ||
+      readable.length >= pool * DIVERSITY_WINDOWS;
+    if (isEnough || isExhausted || window >= 100_000) return withEachDocument(readable, pool, topK);
     window *= 4;
   }
+}
+
+/** How many pools of readable candidates the window may hold before it stops widening for diversity. */
+const DIVERSITY_WINDOWS = 16;
+
+/**
+ * The best `pool` candidates, plus the best candidate of each further document (up to
+ * topK documents in all), so that a few documents with many strong chunks do not crowd
+ * every other document out before re-ranking.
+ */
+function withEachDocument(readable: readonly Ranked[], pool: number, topK: number): Ranked[] {
+  const chosen = readable.slice(0, pool);
+  const documents = new Set(chosen.map((row) => row.document_id));
+  for (const row of readable.slice(pool)) {
+    if (documents.size >= topK) break;
+    if (documents.has(row.document_id)) continue;
+    documents.add(row.document_id);
+    chosen.push(row);
+  }
+  return chosen;
 }
 
 /**
@@ -466,8 +516,22 @@ export function keepNewTerms(
  * planner prefers a sequential scan and a sort (small tables), nothing sets it and every
  * row reads the same stale value — while an index scan gives each row its own score.
  */
-function isIndexScore(rows: readonly { score: number }[]): boolean {
-  return rows.length > 1 && rows.some((row) => row.score !== rows[0]!.score);
+async function isIndexScore(
+  executor: Executor,
+  reader: Reader,
+  column: ReturnType<typeof sql.ref>,
+  bm25Query: RawBuilder<unknown>,
+  rows: readonly Ranked[],
+): Promise<boolean> {
+  if (rows.length <= 1) return false;
+  if (rows.some((row) => row.score !== rows[0]!.score)) return true;
+  // Every row has the same score: a stale value, or true ties (many chunks alike, as in
+  // generated or templated documents). The exact scores of the first and last row tell —
+  // re-scoring the whole window instead cost 100 ms for 200 rows on every such query.
+  const probe = await withExactScores(executor, reader, column, bm25Query, [rows[0]!, rows.at(-1)!]);
+  return probe.every(
+    (row) => Math.abs(row.score - rows[0]!.score) <= 1e-6 * Math.max(1, Math.abs(row.score)),
+  );
 }
 
 /** Exact BM25 scores of a few chunks (the <@> operator tokenises each row again), best first. */
@@ -533,7 +597,7 @@ async function rankWithFullText(
     SELECT chunks.id, chunks.document_id, scored.score::float8 AS score
     FROM scored
     JOIN chunks ON chunks.id = scored.chunk_id
-    JOIN documents ON documents.id = chunks.document_id
+    JOIN documents ON documents.id = chunks.document_id AND documents.generation = chunks.generation
     WHERE documents.is_active AND ${documentAccessFilter(reader)}
     ORDER BY scored.score DESC, chunks.id
     LIMIT ${pool}`.execute(executor);

@@ -56,7 +56,8 @@ export async function rankWithVectors(
         AND vector_dims(chunks.embedding) = ${sql.lit(dimensions)}
         AND EXISTS (
           SELECT 1 FROM documents
-          WHERE documents.id = chunks.document_id AND documents.is_active AND ${documentAccessFilter(reader)}
+          WHERE documents.id = chunks.document_id AND documents.generation = chunks.generation
+            AND documents.is_active AND ${documentAccessFilter(reader)}
         )
       ORDER BY chunks.embedding::${type} <=> ${toVectorLiteral(embedding)}::${type}
       LIMIT ${limit}

@@ -248,6 +248,8 @@ export interface DocumentsTable {
   error: Nullable<string>;
   is_active: Defaulted<boolean>;
   chunk_count: Defaulted<number>;
+  /** The generation of chunks that is this document's content (0008): older or newer ones are invisible. */
+  generation: Defaulted<number>;
   metadata: Json<Record<string, unknown>>;
   created_by: Nullable<string>;
   created_at: CreatedAt;
@@ -276,10 +278,12 @@ export interface ChunksTable {
   token_count: Defaulted<number>;
   /** Title, section path and text: what lexical retrieval indexes. */
   search_text: Defaulted<string>;
-  /** Each character 4-gram of search_text once (retrieval/char-grams.ts): the second lexical field. */
+  /** Each character 4-gram of search_text once (ingestion/char-grams.ts): the second lexical field. */
   search_grams: Defaulted<string>;
   /** Generated from search_text: letter and digit runs split (nexus_word_text); the BM25 index's column. */
   search_words: ColumnType<string, never, never>;
+  /** The document version this chunk belongs to (documents.generation when current). */
+  generation: Defaulted<number>;
   created_at: CreatedAt;
 }
 
@@ -298,8 +302,15 @@ export interface DocumentBlobsTable {
   mime_type: Nullable<string>;
   size_bytes: number;
   content_hash: string;
-  bytes: ColumnType<Buffer, Buffer | Uint8Array, Buffer | Uint8Array>;
   created_at: CreatedAt;
+}
+
+/** A document's original in parts of 1 MiB (0008), in order. */
+export interface DocumentBlobPartsTable {
+  document_id: string;
+  tenant_id: string;
+  part: number;
+  bytes: ColumnType<Buffer, Buffer | Uint8Array, Buffer | Uint8Array>;
 }
 
 export type JobStatusValue = 'queued' | 'running' | 'succeeded' | 'failed';
@@ -312,9 +323,21 @@ export interface JobsTable {
   status: Defaulted<JobStatusValue>;
   progress: Defaulted<number>;
   error: Nullable<string>;
+  /** 1 for the first run, 2 for the first retry, … */
+  attempt: Defaulted<number>;
   created_by: Nullable<string>;
   created_at: CreatedAt;
   updated_at: DefaultedTimestamp;
+}
+
+/** One row per running job, beaten by its worker; a stale beat means the worker died (0008). */
+export interface JobHeartbeatsTable {
+  job_id: string;
+  queue: string;
+  worker: string;
+  attempt: number;
+  started_at: DefaultedTimestamp;
+  beat_at: DefaultedTimestamp;
 }
 
 export interface ConversationsTable {
@@ -406,8 +429,10 @@ export interface Database {
   notebook_files: NotebookFilesTable;
   chunks: ChunksTable;
   document_blobs: DocumentBlobsTable;
+  document_blob_parts: DocumentBlobPartsTable;
   chunk_terms: ChunkTermsTable;
   jobs: JobsTable;
+  job_heartbeats: JobHeartbeatsTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
   feedback: FeedbackTable;

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Db } from './database.ts';
+import type { Db, Executor } from './database.ts';
 import type { Database } from './schema.ts';
 
 const TENANT_ROLE = 'nexus_tenant';
@@ -38,4 +38,21 @@ export async function runAsTenant<T>(
     if (useRole) await sql.raw(`SET LOCAL ROLE ${TENANT_ROLE}`).execute(trx);
     return fn(trx);
   });
+}
+
+/**
+ * Runs fn inside a runAsTenant transaction as the connection's own role again — for the
+ * few writes to tables that are not tenant tables (the job queue's) that must commit or
+ * roll back with the tenant's — then switches back to the tenant role.
+ */
+export async function withoutTenantRole<T>(trx: Executor, fn: () => Promise<T>): Promise<T> {
+  const { rows } = await sql<{ role: string }>`SELECT current_user AS role`.execute(trx);
+  const isTenantRole = rows[0]?.role === TENANT_ROLE;
+  if (!isTenantRole) return fn();
+  await sql`RESET ROLE`.execute(trx);
+  try {
+    return await fn();
+  } finally {
+    await sql.raw(`SET LOCAL ROLE ${TENANT_ROLE}`).execute(trx);
+  }
 }

@@ -5,6 +5,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { fileTypeFromBuffer } from 'file-type';
+import { stripControlCharacters } from '../../../platform/text.ts';
 import {
   DEFAULT_PARSE_LIMITS,
   type DocumentFormat,
@@ -170,6 +171,22 @@ export async function parseDocument(
       { cause: error },
     );
   }
+  document = withoutControlCharacters(document);
   if (document.blocks.length === 0) throw new ParseError('empty', EMPTY_MESSAGES[document.format]);
   return document;
+}
+
+/**
+ * Postgres text cannot hold NUL, and the other control characters are noise in passages
+ * and snippets: extracted text is stored without them (a block left empty is dropped).
+ */
+function withoutControlCharacters(document: ParsedDocument): ParsedDocument {
+  const clean = (text: string) => stripControlCharacters(text);
+  return {
+    ...document,
+    title: document.title === null ? null : clean(document.title).trim() || null,
+    blocks: document.blocks
+      .map((block) => ({ ...block, text: clean(block.text) }))
+      .filter((block) => block.text.trim() !== ''),
+  };
 }

@@ -1,0 +1,73 @@
+import { distinctGrams } from './char-grams.ts';
+import { chunkDocument } from './chunker.ts';
+import type { Chunk, DocumentFormat, ParseLimits } from './ingestion.types.ts';
+import { type DocumentInput, parseDocument } from './parsers/index.ts';
+
+/**
+ * The ingestion pipeline: bytes in, index-ready chunks out — sniff, parse along the
+ * document's structure, chunk, and compute each chunk's lexical fields. It touches no
+ * database; the documents module stores what it hands back. Runs in a worker thread
+ * (pipeline-thread.ts) so that a large file never blocks the server's event loop.
+ */
+
+/** A chunk as the indexes store it. */
+export interface PreparedChunk {
+  ordinal: number;
+  text: string;
+  /** What lexical retrieval reads: title, section heading path and text. */
+  searchText: string;
+  /** Each character 4-gram of searchText once (char-grams.ts). */
+  searchGrams: string;
+  page: number | null;
+  section: string | null;
+  tokenCount: number;
+}
+
+export interface PreparedDocument {
+  title: string;
+  format: DocumentFormat;
+  mimeType: string;
+  chunks: PreparedChunk[];
+}
+
+export interface PrepareOptions {
+  limits: ParseLimits;
+  /** The document's title as stored; replaced by the parsed title when it is just the file name. */
+  title: string;
+  isTitleFromFile: boolean;
+}
+
+/** What lexical retrieval indexes for a chunk: title and section path weigh in with the text. */
+export function searchTextOf(title: string, chunk: Pick<Chunk, 'section' | 'text'>): string {
+  return [title, chunk.section, chunk.text].filter(Boolean).join('\n');
+}
+
+export function toPreparedChunks(title: string, chunks: readonly Chunk[]): PreparedChunk[] {
+  return chunks.map((chunk) => {
+    const searchText = searchTextOf(title, chunk);
+    return {
+      ordinal: chunk.ordinal,
+      text: chunk.text,
+      searchText,
+      searchGrams: distinctGrams(searchText),
+      page: chunk.page,
+      section: chunk.section,
+      tokenCount: chunk.tokenCount,
+    };
+  });
+}
+
+/** Parses and chunks one file. Throws ParseError for a file that cannot be ingested. */
+export async function prepareDocument(
+  input: DocumentInput,
+  options: PrepareOptions,
+): Promise<PreparedDocument> {
+  const parsed = await parseDocument(input, options.limits);
+  const title = options.isTitleFromFile && parsed.title ? parsed.title : options.title;
+  return {
+    title,
+    format: parsed.format,
+    mimeType: parsed.mimeType,
+    chunks: toPreparedChunks(title, chunkDocument(parsed)),
+  };
+}
