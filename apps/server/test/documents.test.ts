@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createIngestDocumentJob } from '../src/modules/documents/documents.jobs.ts';
+import { DEFAULT_PARSE_LIMITS } from '../src/modules/ingestion/ingestion.types.ts';
 import { bearer, login, type SeededTenant, seedTenant } from './helpers/accounts.ts';
-import { createTestApp, type TestApp } from './helpers/app.ts';
+import { createTestApp, silentLogger, type TestApp } from './helpers/app.ts';
 import { describeEachBackend } from './helpers/databases.ts';
 
 const LEAVE_POLICY = `# Annual Leave Policy
@@ -347,6 +349,41 @@ it('content managers cannot delete documents outside their scope', async () => {
       headers: bearer(manager),
     });
     expect(attempt.statusCode).toBe(403);
+  } finally {
+    await test.close();
+  }
+});
+
+it('marks a document failed, with the reason, when the last attempt to ingest it died with its worker', async () => {
+  const test = await createTestApp('embedded');
+  try {
+    const acme = await seedTenant(test.database.db, 'acme');
+    const admin = (await login(test.app, acme.users.super_admin.email)).access_token;
+    const accepted = (await upload(test, admin, { name: 'leave.md', content: LEAVE_POLICY })).json();
+    const job = createIngestDocumentJob(DEFAULT_PARSE_LIMITS);
+    const context = { db: test.database.db, jobId: accepted.job_id, log: silentLogger };
+    await job.onStalled!(
+      { tenantId: acme.tenantId, documentId: accepted.document_id },
+      { ...context, attempt: 1, isFinal: false },
+    );
+    let state = (
+      await test.app.inject({ url: `/api/v1/jobs/${accepted.job_id}`, headers: bearer(admin) })
+    ).json();
+    expect(state).toMatchObject({ status: 'queued' });
+    expect(state.error).toMatch(/Attempt 1 did not finish: the worker running it stopped/);
+    await job.onStalled!(
+      { tenantId: acme.tenantId, documentId: accepted.document_id },
+      { ...context, attempt: 3, isFinal: true },
+    );
+    state = (
+      await test.app.inject({ url: `/api/v1/jobs/${accepted.job_id}`, headers: bearer(admin) })
+    ).json();
+    expect(state).toMatchObject({ status: 'failed' });
+    const document = (
+      await test.app.inject({ url: `/api/v1/documents/${accepted.document_id}`, headers: bearer(admin) })
+    ).json();
+    expect(document.status).toBe('failed');
+    expect(document.error).toMatch(/could not be ingested: the worker running it stopped .* 3 times/);
   } finally {
     await test.close();
   }

@@ -52,21 +52,35 @@ export interface ServeProcess {
 
 /** Starts `nexus serve` and waits until it prints that it is ready. */
 export function startServe(environment: Record<string, string>, timeoutMs = 60_000): Promise<ServeProcess> {
+  return startNexus('serve', { PORT: '0', ...environment }, /Nexus is ready at (http:\/\/\S+) /, timeoutMs);
+}
+
+/** Starts `nexus worker` and waits until it says it is running. */
+export function startWorker(environment: Record<string, string>, timeoutMs = 60_000): Promise<ServeProcess> {
+  return startNexus('worker', environment, /Nexus worker is running()/, timeoutMs);
+}
+
+function startNexus(
+  command: 'serve' | 'worker',
+  environment: Record<string, string>,
+  ready: RegExp,
+  timeoutMs: number,
+): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, command], {
       cwd: REPOSITORY_ROOT,
-      env: childEnvironment({ PORT: '0', ...environment }),
+      env: childEnvironment(environment),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`serve did not become ready:\n${output}`));
+      reject(new Error(`${command} did not become ready:\n${output}`));
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /Nexus is ready at (http:\/\/\S+) /.exec(output);
+      const match = ready.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({
@@ -84,7 +98,7 @@ export function startServe(environment: Record<string, string>, timeoutMs = 60_0
     child.stderr.on('data', onData);
     exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited with ${code} before it was ready:\n${output}`));
+      reject(new Error(`${command} exited with ${code} before it was ready:\n${output}`));
     });
   });
 }
