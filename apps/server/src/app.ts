@@ -42,11 +42,18 @@ import { registerUserRoutes } from './modules/users/users.routes.ts';
 import { registerWebRoutes } from './modules/web/web.routes.ts';
 import type { Db } from './platform/db/database.ts';
 import type { Embedder } from './platform/embeddings.ts';
-import { AppError, errorTypeForStatus } from './platform/errors.ts';
+import { AppError } from './platform/errors.ts';
 import type { Logger } from './platform/logger.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
 import type { JobQueue } from './platform/queue.ts';
 import type { RateLimiter } from './platform/rate-limit.ts';
+import {
+  answerClientError,
+  createMetricsGuard,
+  findNul,
+  fromFrameworkError,
+  nulError,
+} from './platform/request-guards.ts';
 
 export interface AppDependencies {
   db: Db;
@@ -93,6 +100,19 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
       return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
     },
     return503OnClosing: true,
+    // Errors Node's HTTP parser raises, and Fastify's own (bad URL, over-long path part),
+    // answer in the app's error shape like everything else.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (error, _request, reply) => {
+      const { code, message } = fromFrameworkError(error, config);
+      const status = new AppError(code, message).statusCode;
+      const raw = reply as unknown as {
+        code(status: number): { send(body: unknown): unknown };
+        header(name: string, value: string): unknown;
+      };
+      raw.header('x-content-type-options', 'nosniff');
+      return raw.code(status).send({ error: { code, message } });
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   const metrics = deps.metrics ?? createMetrics();
@@ -103,6 +123,15 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // No response of this server is ever to be type-sniffed into something executable.
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  // Postgres text cannot hold NUL: refuse it anywhere in a request with a clear 400,
+  // before any handler or query sees it (multipart bodies are checked where they are read).
+  app.addHook('preValidation', async (request) => {
+    const path =
+      findNul(request.params, 'params') ?? findNul(request.query, 'query') ?? findNul(request.body, 'body');
+    if (path) throw nulError(path);
   });
   await app.register(cookie);
   await app.register(multipart, { limits: { fileSize: config.ingestion.maxBytes, files: 1, fields: 10 } });
@@ -146,10 +175,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
       };
     } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       status = error.statusCode;
-      body = {
-        code: `${errorTypeForStatus(status)}:${(error.code ?? 'request').toLowerCase()}`,
-        message: error.message,
-      };
+      body = fromFrameworkError(error, config);
     } else {
       status = 500;
       body = { code: 'internal', message: `Internal server error (request id ${request.id}).` };
@@ -192,7 +218,14 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
     app.swagger(),
   );
 
-  app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
+  const mayReadMetrics = createMetricsGuard(config.metrics);
+  app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
+    if (!mayReadMetrics(request)) {
+      throw new AppError(
+        'forbidden:metrics',
+        'Metrics are readable from the addresses in NEXUS_METRICS_ALLOW, or with the NEXUS_METRICS_TOKEN bearer token.',
+      );
+    }
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });

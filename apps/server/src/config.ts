@@ -37,6 +37,15 @@ const environmentSchema = z.object({
   NEXUS_SERVE_WORKER: booleanFromString.default(true),
   NEXUS_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   NEXUS_JOB_STALL_SECONDS: z.coerce.number().min(2).max(3_600).default(60),
+  NEXUS_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  NEXUS_METRICS_ALLOW: z
+    .string()
+    .default('127.0.0.1,::1')
+    .transform((value) => value.split(/[\s,]+/).filter(Boolean))
+    .refine(
+      (entries) => entries.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)),
+      'must be IP addresses or CIDR ranges, comma-separated',
+    ),
   NEXUS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   NEXUS_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   NEXUS_REFRESH_TOKEN_TTL_SECONDS: z.coerce
@@ -105,6 +114,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** A running job silent this long is taken for dead (its worker crashed) and retried. */
   readonly jobStallSeconds: number;
+  /** Who may read /metrics: these addresses (IPs or CIDR ranges), or a bearer token. */
+  readonly metrics: { token: string | undefined; allow: readonly string[] };
   readonly bodyLimitBytes: number;
   readonly auth: AuthConfig;
   readonly rateLimits: { userPerMinute: number; apiKeyPerMinute: number };
@@ -171,7 +182,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       parsed.error.issues.map((issue) => {
         const name = issue.path.join('.');
         const given = cleaned[name];
-        const shown = given === undefined || /PASSWORD|SECRET|KEY/.test(name) ? '' : ` (got "${given}")`;
+        const shown =
+          given === undefined || /PASSWORD|SECRET|KEY|METRICS_TOKEN/.test(name) ? '' : ` (got "${given}")`;
         return `${name}: ${issue.message}${shown}`;
       }),
     );
@@ -208,6 +220,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     serveWorker: database.kind === 'embedded' ? true : env.NEXUS_SERVE_WORKER,
     shutdownTimeoutMs: env.NEXUS_SHUTDOWN_TIMEOUT_MS,
     jobStallSeconds: env.NEXUS_JOB_STALL_SECONDS,
+    metrics: Object.freeze({ token: env.NEXUS_METRICS_TOKEN, allow: Object.freeze(env.NEXUS_METRICS_ALLOW) }),
     bodyLimitBytes: env.NEXUS_BODY_LIMIT_BYTES,
     auth: Object.freeze({
       secret: env.NEXUS_SECRET,

@@ -94,6 +94,49 @@ describe('http conventions', () => {
     expect(response.body).toContain('nexus_process_cpu_user_seconds_total');
   });
 
+  it('keeps /metrics to the allowed addresses or the metrics token', async () => {
+    const guarded = await buildApp(
+      testConfig({ NEXUS_METRICS_TOKEN: 'metrics-token-0123456789', NEXUS_METRICS_ALLOW: '10.0.0.0/8' }),
+      {
+        db: test.database.db,
+        queue: test.queue,
+        logger: silentLogger,
+        keys: testKeys,
+        rateLimiter: createMemoryRateLimiter(),
+      },
+    );
+    try {
+      const local = await guarded.inject({ url: '/metrics', remoteAddress: '127.0.0.1' });
+      expect(local.statusCode).toBe(403);
+      expect(local.json().error.code).toBe('forbidden:metrics');
+      expect((await guarded.inject({ url: '/metrics', remoteAddress: '10.1.2.3' })).statusCode).toBe(200);
+      const wrongToken = await guarded.inject({
+        url: '/metrics',
+        remoteAddress: '192.0.2.1',
+        headers: { authorization: 'Bearer metrics-token-0123456788' },
+      });
+      expect(wrongToken.statusCode).toBe(403);
+      const withToken = await guarded.inject({
+        url: '/metrics',
+        remoteAddress: '192.0.2.1',
+        headers: { authorization: 'Bearer metrics-token-0123456789' },
+      });
+      expect(withToken.statusCode).toBe(200);
+      expect(withToken.body).toContain('nexus_http_request_duration_seconds');
+    } finally {
+      await guarded.close();
+    }
+    // The default: loopback only.
+    expect((await test.app.inject({ url: '/metrics', remoteAddress: '203.0.113.9' })).statusCode).toBe(403);
+  });
+
+  it('sends nosniff on every response: JSON, errors and health', async () => {
+    for (const url of ['/healthz', '/readyz', '/api/v1/auth/config', '/api/v1/nothing', '/openapi.json']) {
+      const response = await test.app.inject({ url });
+      expect(response.headers['x-content-type-options'], url).toBe('nosniff');
+    }
+  });
+
   it('answers unknown routes with the error shape', async () => {
     const response = await test.app.inject({ url: '/api/v1/nothing?x=1' });
     expect(response.statusCode).toBe(404);

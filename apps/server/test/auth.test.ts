@@ -176,6 +176,46 @@ describeEachBackend('password sign-in, tokens and sessions', (backend) => {
     expect(cookiesOf(refreshed).nexus_refresh).not.toBe(cookies.nexus_refresh);
   });
 
+  it('signs a browser out only with the CSRF token, so another site cannot', async () => {
+    const signIn = await test.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'user@acme.example', password: PASSWORD },
+    });
+    const cookies = cookiesOf(signIn);
+    const forged = await test.app.inject({ method: 'POST', url: '/api/v1/auth/logout', cookies });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.json().error.code).toBe('forbidden:csrf');
+    // Still signed in.
+    expect((await test.app.inject({ url: '/api/v1/me', cookies })).statusCode).toBe(200);
+    expect((await test.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', cookies })).statusCode).toBe(
+      200,
+    );
+    const fresh = cookiesOf(
+      await test.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'user@acme.example', password: PASSWORD },
+      }),
+    );
+    const signedOut = await test.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      cookies: fresh,
+      headers: { 'x-csrf-token': fresh.nexus_csrf! },
+    });
+    expect(signedOut.statusCode).toBe(204);
+    expect((await test.app.inject({ url: '/api/v1/me', cookies: fresh })).statusCode).toBe(401);
+    // API clients sign out with their bearer token or refresh token, no CSRF needed.
+    const session = await login(test.app, 'user@acme.example');
+    const apiLogout = await test.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      payload: { refresh_token: session.refresh_token },
+    });
+    expect(apiLogout.statusCode).toBe(204);
+  });
+
   it('enrols TOTP, then requires a valid code at sign-in', async () => {
     const session = await login(test.app, 'content-manager@acme.example');
     const enroll = await test.app.inject({

@@ -291,6 +291,33 @@ describeEachBackend('documents, ingestion jobs and search', (backend) => {
     expect(overwrite.statusCode).toBe(404);
   });
 
+  it('stores text extracted with NUL and other control characters without them', async () => {
+    const json = JSON.stringify({
+      policy: 'Remote\u0000 work is allowed\u0007 two days a week\u0000.',
+      owner: 'People\u0000 team',
+    });
+    const accepted = await upload(test, admin, {
+      name: 'remote.json',
+      content: json,
+      type: 'application/json',
+    });
+    expect(accepted.statusCode).toBe(202);
+    const job = await waitForJob(test, admin, accepted.json().job_id);
+    expect(job.status).toBe('succeeded');
+    const chunks = await test.database.db.kysely
+      .selectFrom('chunks')
+      .select(['text', 'search_text'])
+      .execute();
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const chunk of chunks) {
+      expect([...chunk.text].filter((character) => character.charCodeAt(0) < 9)).toEqual([]);
+      expect(chunk.search_text).not.toContain('\u0000');
+    }
+    expect(chunks.map((chunk) => chunk.text).join(' ')).toContain('Remote work is allowed two days a week');
+    const found = (await search(test, admin, 'remote work days')).json().results;
+    expect(found[0].snippet).toContain('Remote work');
+  });
+
   it('rejects bad uploads clearly and keeps nothing half-ingested', async () => {
     const empty = await upload(test, admin, { name: 'empty.txt', content: '' });
     expect(empty.statusCode).toBe(400);

@@ -198,15 +198,21 @@ function authorize(rule: AccessRule, principal: Principal | null, request: Fasti
       );
     }
   }
-  if (principal.via === 'cookie' && !SAFE_METHODS.has(request.method)) {
-    const cookie = request.cookies?.[CSRF_COOKIE];
-    const header = request.headers[CSRF_HEADER];
-    if (!cookie || typeof header !== 'string' || header !== cookie) {
-      throw new AppError(
-        'forbidden:csrf',
-        `Missing or wrong ${CSRF_HEADER} header for a cookie-authenticated request.`,
-      );
-    }
+  if (principal.via === 'cookie' && !SAFE_METHODS.has(request.method)) assertCsrfToken(request);
+}
+
+/**
+ * A request that relies on session cookies must carry the CSRF token (double submit: the
+ * header equals the cookie), so that another site cannot make the browser send it.
+ */
+export function assertCsrfToken(request: FastifyRequest): void {
+  const cookie = request.cookies?.[CSRF_COOKIE];
+  const header = request.headers[CSRF_HEADER];
+  if (!cookie || typeof header !== 'string' || header !== cookie) {
+    throw new AppError(
+      'forbidden:csrf',
+      `Missing or wrong ${CSRF_HEADER} header for a cookie-authenticated request.`,
+    );
   }
 }
 

@@ -14,7 +14,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError } from '../../platform/errors.ts';
 import { insertAuditEvent } from '../audit/audit.repository.ts';
-import { ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, requireUser, type UserPrincipal } from './access.ts';
+import {
+  ACCESS_COOKIE,
+  assertCsrfToken,
+  CSRF_COOKIE,
+  REFRESH_COOKIE,
+  requireUser,
+  type UserPrincipal,
+} from './access.ts';
 import {
   type AccountRow,
   findAccountById,
@@ -206,6 +213,11 @@ export const registerAuthRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const principal = request.principal?.kind === 'user' ? request.principal : null;
+      // Signing out with the browser's cookies is a state change like any other: it needs
+      // the CSRF token, or any site could sign a user out.
+      const usesCookies = !request.body?.refresh_token && (principal?.via === 'cookie' || !principal);
+      const hasSessionCookie = Boolean(request.cookies[REFRESH_COOKIE] || request.cookies[ACCESS_COOKIE]);
+      if (usesCookies && hasSessionCookie) assertCsrfToken(request);
       await logout(
         context,
         {

@@ -18,6 +18,7 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { runAsTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError, type ErrorCode } from '../../platform/errors.ts';
+import { hasNul } from '../../platform/text.ts';
 import { type Principal, requirePrincipal } from '../auth/access.ts';
 import { readerFromPrincipal } from '../documents/access-scope.ts';
 import type { ChatTurn } from '../llm/llm.types.ts';
@@ -378,6 +379,15 @@ export const registerChatRoutes: FastifyPluginAsyncZod = async (app) => {
         }
         if (parsed.data.type === 'cancel') {
           current?.abort();
+          return;
+        }
+        if (hasNul(parsed.data.content)) {
+          send({
+            type: 'error',
+            code: 'bad_request:nul_character',
+            message:
+              'The message contains a NUL character (U+0000), which cannot be stored; remove it and try again.',
+          });
           return;
         }
         if (current) {
