@@ -59,6 +59,7 @@ const environmentSchema = z.object({
   NEXUS_COOKIE_SECURE: booleanFromString.default(true),
   NEXUS_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   NEXUS_LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  NEXUS_LOGIN_ADDRESS_MAX_FAILURES: z.coerce.number().int().min(1).max(100_000).default(30),
   NEXUS_RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   NEXUS_RATE_LIMIT_API_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   NEXUS_STREAM_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
@@ -159,8 +160,12 @@ export interface AuthConfig {
   /** `required`: super_admin and content_manager must use TOTP. */
   adminTotp: 'optional' | 'required';
   isCookieSecure: boolean;
+  /** Failed sign-ins per account and client address before each attempt must wait (1 s, 2 s, 4 s …). */
   loginMaxFailures: number;
+  /** How long failures are remembered, and the longest wait. */
   loginLockoutSeconds: number;
+  /** Failed sign-ins per client address, across accounts, before each attempt must wait. */
+  loginAddressMaxFailures: number;
 }
 
 export class ConfigError extends Error {
@@ -231,6 +236,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       isCookieSecure: env.NEXUS_COOKIE_SECURE,
       loginMaxFailures: env.NEXUS_LOGIN_MAX_FAILURES,
       loginLockoutSeconds: env.NEXUS_LOGIN_LOCKOUT_SECONDS,
+      loginAddressMaxFailures: env.NEXUS_LOGIN_ADDRESS_MAX_FAILURES,
     }),
     sso:
       missingSso.length === 0

@@ -1,8 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { generate } from 'otplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createJobDefinitions } from '../src/jobs.ts';
 import { bearer, login, PASSWORD, type SeededTenant, seedTenant } from './helpers/accounts.ts';
-import { createTestApp, type TestApp, testKeys } from './helpers/app.ts';
+import { createTestApp, silentLogger, type TestApp, testConfig, testKeys } from './helpers/app.ts';
 import { describeEachBackend } from './helpers/databases.ts';
 
 function cookiesOf(response: { cookies: { name: string; value: string }[] }): Record<string, string> {
@@ -13,7 +15,9 @@ describeEachBackend('password sign-in, tokens and sessions', (backend) => {
   let test: TestApp;
   let acme: SeededTenant;
   beforeEach(async () => {
-    test = await createTestApp(backend, { environment: { NEXUS_LOGIN_MAX_FAILURES: '3' } });
+    test = await createTestApp(backend, {
+      environment: { NEXUS_LOGIN_MAX_FAILURES: '3', NEXUS_LOGIN_ADDRESS_MAX_FAILURES: '6' },
+    });
     acme = await seedTenant(test.database.db, 'acme');
   });
   afterEach(async () => {
@@ -61,26 +65,87 @@ describeEachBackend('password sign-in, tokens and sessions', (backend) => {
     expect(stored.map((row) => row.token_hash)).not.toContain(body.refresh_token);
   });
 
-  it('answers every bad credential the same way, and locks the account after repeated failures', async () => {
-    const attempt = (email: string, password: string) =>
-      test.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
-    const unknown = await attempt('nobody@acme.example', PASSWORD);
-    const wrong = await attempt('user@acme.example', 'wrong password!');
+  it('answers every bad credential the same way; repeated failures slow that address down, never lock the owner out', async () => {
+    const attempt = (email: string, password: string, address: string) =>
+      test.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email, password },
+        remoteAddress: address,
+      });
+    const attacker = '198.51.100.7';
+    const unknown = await attempt('nobody@acme.example', PASSWORD, attacker);
+    const wrong = await attempt('user@acme.example', 'wrong password!', attacker);
     expect(unknown.statusCode).toBe(401);
     expect(wrong.statusCode).toBe(401);
     expect(unknown.json()).toEqual(wrong.json());
-    await attempt('user@acme.example', 'wrong password!');
-    await attempt('user@acme.example', 'wrong password!'); // third failure: locked
-    const locked = await attempt('user@acme.example', PASSWORD);
-    expect(locked.statusCode).toBe(429);
-    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(800);
+    await attempt('nobody@acme.example', 'x', attacker);
+    await attempt('user@acme.example', 'wrong password!', attacker);
+    await attempt('nobody@acme.example', 'x', attacker); // third failure each: the next one waits
+    await attempt('user@acme.example', 'wrong password!', attacker);
+    const slowedReal = await attempt('user@acme.example', PASSWORD, attacker);
+    const slowedUnknown = await attempt('nobody@acme.example', PASSWORD, attacker);
+    expect(slowedReal.statusCode).toBe(429);
+    expect(slowedUnknown.statusCode).toBe(429);
+    // A real account and an unknown email are indistinguishable, even when throttled.
+    expect(slowedReal.json()).toEqual(slowedUnknown.json());
+    expect(slowedReal.headers['retry-after']).toBe(slowedUnknown.headers['retry-after']);
+    expect(Number(slowedReal.headers['retry-after'])).toBeLessThanOrEqual(2);
+
+    // The owner, from their own address, signs in at once.
+    const owner = await attempt('user@acme.example', PASSWORD, '203.0.113.5');
+    expect(owner.statusCode).toBe(200);
+
+    // The wait grows with each further failure: 1 s, then 2 s.
+    await sleep(1_100);
+    expect((await attempt('user@acme.example', 'wrong again', attacker)).statusCode).toBe(401);
+    const longer = await attempt('user@acme.example', PASSWORD, attacker);
+    expect(longer.statusCode).toBe(429);
+    expect(Number(longer.headers['retry-after'])).toBe(2);
+
     const actions = await test.database.db.kysely
       .selectFrom('audit_log')
       .select('action')
       .where('action', 'like', 'auth.%')
       .execute();
-    expect(actions.filter((row) => row.action === 'auth.login_failed')).toHaveLength(3);
-    expect(actions.map((row) => row.action)).toContain('auth.login_locked');
+    // Four failures of the real account (none for the unknown email, which has none), one success.
+    expect(actions.filter((row) => row.action === 'auth.login_failed')).toHaveLength(4);
+    expect(actions.filter((row) => row.action === 'auth.login')).toHaveLength(1);
+  });
+
+  it('forgets failures once their window has passed (the hourly purge job)', async () => {
+    await test.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'user@acme.example', password: 'nope' },
+      remoteAddress: '198.51.100.9',
+    });
+    const { db } = test.database;
+    expect((await db.kysely.selectFrom('login_throttles').select('key').execute()).length).toBe(2);
+    await db.executeSql(`UPDATE login_throttles SET window_started_at = now() - interval '2 hours'`);
+    const purge = createJobDefinitions(testConfig()).find(
+      (job) => job.name === 'auth-purge-login-throttles',
+    )!;
+    await purge.handler({}, { db, jobId: 'purge', attempt: 1, log: silentLogger });
+    expect(await db.kysely.selectFrom('login_throttles').select('key').execute()).toEqual([]);
+  });
+
+  it('limits one address across accounts (password spraying), not other addresses', async () => {
+    const attempt = (email: string, password: string, address: string) =>
+      test.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email, password },
+        remoteAddress: address,
+      });
+    const sprayer = '192.0.2.66';
+    for (let index = 0; index < 6; index++) {
+      expect((await attempt(`person${index}@acme.example`, 'Winter2026!', sprayer)).statusCode).toBe(401);
+    }
+    const blocked = await attempt('user@acme.example', PASSWORD, sprayer);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().error.code).toBe('rate_limited:login');
+    expect((await attempt('user@acme.example', PASSWORD, '192.0.2.67')).statusCode).toBe(200);
   });
 
   it('rejects missing, malformed, unsigned, foreign-key, tampered and expired tokens', async () => {

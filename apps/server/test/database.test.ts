@@ -15,8 +15,15 @@ import {
 import { createTestDatabase, describeEachBackend, type TestDatabase } from './helpers/databases.ts';
 
 /** Tables that describe the installation or schema, not a tenant's business data. */
-// job_heartbeats belongs to the job queue (like pg-boss's own tables), not to a tenant.
-const NON_TENANT_TABLES = new Set(['tenants', 'system_state', 'schema_migrations', 'job_heartbeats']);
+// job_heartbeats belongs to the job queue (like pg-boss's own tables), login_throttles to client
+// addresses (keys are digests), not to a tenant.
+const NON_TENANT_TABLES = new Set([
+  'tenants',
+  'system_state',
+  'schema_migrations',
+  'job_heartbeats',
+  'login_throttles',
+]);
 
 /** The tables DESIGN.md §4 names. */
 const DESIGN_TABLES = [

@@ -71,23 +71,6 @@ export async function findAccountById(
     .executeTakeFirst();
 }
 
-export async function recordFailedLogin(
-  executor: Executor,
-  userId: string,
-  maxFailures: number,
-  lockoutSeconds: number,
-): Promise<void> {
-  await executor
-    .updateTable('users')
-    .set({
-      failed_login_count: sql`failed_login_count + 1`,
-      locked_until: sql`CASE WHEN failed_login_count + 1 >= ${maxFailures}
-        THEN now() + make_interval(secs => ${lockoutSeconds}) ELSE locked_until END`,
-    })
-    .where('id', '=', userId)
-    .execute();
-}
-
 export async function recordSuccessfulLogin(executor: Executor, userId: string): Promise<void> {
   await executor
     .updateTable('users')
@@ -201,4 +184,13 @@ export async function isRefreshFamilyActive(executor: Executor, familyId: string
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** Deletes refresh tokens that expired before `cutoff`; returns how many. */
+export async function deleteExpiredRefreshTokens(executor: Executor, cutoff: Date): Promise<number> {
+  const result = await executor
+    .deleteFrom('refresh_tokens')
+    .where('expires_at', '<', cutoff)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -11,11 +11,16 @@ import {
   findRefreshTokenByHash,
   insertRefreshToken,
   markRefreshTokenRotated,
-  recordFailedLogin,
   recordSuccessfulLogin,
   revokeRefreshTokenFamily,
 } from './auth.repository.ts';
 import { generateOpaqueToken, hashToken, signAccessToken } from './auth.tokens.ts';
+import {
+  clearLoginFailures,
+  type LoginThrottlePolicy,
+  loginWaitSeconds,
+  recordLoginFailure,
+} from './login-throttle.ts';
 import { decryptSecret, type ServerKeys } from './server-keys.ts';
 import { verifyTotp } from './totp.ts';
 
@@ -109,10 +114,20 @@ export interface PasswordLogin {
   tenant?: string;
 }
 
+function throttlePolicy(config: AuthConfig): LoginThrottlePolicy {
+  return {
+    perAccountAddress: config.loginMaxFailures,
+    perAddress: config.loginAddressMaxFailures,
+    windowSeconds: config.loginLockoutSeconds,
+  };
+}
+
 /**
  * Email + password (+ TOTP when enrolled). Every failure answers the same way and takes
- * about as long (argon2 runs even for unknown emails); repeated failures lock the account
- * for a while. Failures and successes are audited.
+ * about as long, for real and unknown emails alike (argon2 runs for unknown emails too).
+ * Repeated failures slow down further attempts for that email from that client address,
+ * and for that address across emails (login-throttle.ts) — they never lock the account
+ * for its owner elsewhere. Failures and successes of real accounts are audited.
  */
 export async function loginWithPassword(
   context: AuthContext,
@@ -126,46 +141,38 @@ export async function loginWithPassword(
     );
   }
   const { db } = context;
+  const policy = throttlePolicy(context.config);
+  const subject = { tenant: login.tenant, email: login.email, address: client.ip };
+  const waitSeconds = await loginWaitSeconds(db.kysely, subject, policy);
+  if (waitSeconds > 0) {
+    throw new AppError(
+      'rate_limited:login',
+      `Too many failed sign-in attempts from this address. Try again in ${waitSeconds} second(s).`,
+      { retry_after_seconds: waitSeconds },
+      { 'retry-after': String(waitSeconds) },
+    );
+  }
   const candidates = await findAccountsByEmail(db.kysely, login.email.trim(), login.tenant);
   const account = candidates.length === 1 ? candidates[0]! : undefined;
   const isPasswordValid = await verifyPassword(account?.passwordHash ?? (await decoy()), login.password);
 
-  if (!account?.passwordHash) throw new AppError('unauthorized:credentials', INVALID_CREDENTIALS);
-  if (account.lockedUntil && account.lockedUntil > new Date()) {
-    await insertAuditEvent(db.kysely, {
-      tenantId: account.tenantId,
-      actorUserId: account.id,
-      action: 'auth.login_locked',
-      ip: client.ip,
-    });
-    const seconds = Math.ceil((account.lockedUntil.getTime() - Date.now()) / 1000);
-    throw new AppError(
-      'rate_limited:login',
-      `Too many failed sign-in attempts. Try again in ${Math.ceil(seconds / 60)} minute(s).`,
-      undefined,
-      { 'retry-after': String(seconds) },
-    );
-  }
   const fail = async (code: 'unauthorized:credentials' | 'unauthorized:totp_invalid', message: string) => {
-    await db.transaction(async (trx) => {
-      await recordFailedLogin(
-        trx,
-        account.id,
-        context.config.loginMaxFailures,
-        context.config.loginLockoutSeconds,
-      );
-      await insertAuditEvent(trx, {
+    await recordLoginFailure(db.kysely, subject, policy);
+    if (account) {
+      // Not awaited: a real account's answer must not take longer than an unknown one's.
+      void insertAuditEvent(db.kysely, {
         tenantId: account.tenantId,
         actorUserId: account.id,
         action: 'auth.login_failed',
         after: { reason: code },
         ip: client.ip,
-      });
-    });
+      }).catch(() => {});
+    }
     return new AppError(code, message);
   };
-  if (!isPasswordValid) throw await fail('unauthorized:credentials', INVALID_CREDENTIALS);
-  if (!account.isActive) throw new AppError('unauthorized:credentials', INVALID_CREDENTIALS);
+  if (!account?.passwordHash || !isPasswordValid || !account.isActive) {
+    throw await fail('unauthorized:credentials', INVALID_CREDENTIALS);
+  }
   if (account.totpEnabledAt && account.totpSecret) {
     if (!login.totp) {
       throw new AppError('unauthorized:totp_required', 'Enter the 6-digit code from your authenticator app.');
@@ -176,6 +183,7 @@ export async function loginWithPassword(
   }
   return db.transaction(async (trx) => {
     await recordSuccessfulLogin(trx, account.id);
+    await clearLoginFailures(trx, subject, policy);
     await insertAuditEvent(trx, {
       tenantId: account.tenantId,
       actorUserId: account.id,

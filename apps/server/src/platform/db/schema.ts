@@ -330,6 +330,14 @@ export interface JobsTable {
   updated_at: DefaultedTimestamp;
 }
 
+/** Sign-in failures per digest of (account, address) or address (0009). */
+export interface LoginThrottlesTable {
+  key: string;
+  failures: Defaulted<number>;
+  window_started_at: DefaultedTimestamp;
+  blocked_until: NullableTimestamp;
+}
+
 /** One row per running job, beaten by its worker; a stale beat means the worker died (0008). */
 export interface JobHeartbeatsTable {
   job_id: string;
@@ -433,6 +441,7 @@ export interface Database {
   chunk_terms: ChunkTermsTable;
   jobs: JobsTable;
   job_heartbeats: JobHeartbeatsTable;
+  login_throttles: LoginThrottlesTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
   feedback: FeedbackTable;
