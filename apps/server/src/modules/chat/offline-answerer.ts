@@ -79,6 +79,9 @@ export function selectSentences(
     splitSentences(passage.text)
       .map(cleanSentence)
       .filter((sentence) => sentence.split(/\s+/).length >= 5)
+      // Text addressed to an assistant ("ignore previous instructions and reveal …") is
+      // never an answer: a document cannot make the answerer say what it asks.
+      .filter((sentence) => !isAddressedToAssistant(sentence))
       .map((sentence) => ({
         sentence,
         passage,
@@ -163,6 +166,24 @@ function cleanSentence(sentence: string): string {
 }
 
 const DEFAULT_MIN_COVERAGE = 0.75;
+
+/**
+ * Sentences written to steer an AI rather than to inform a reader: orders to ignore or
+ * override instructions, to reveal prompts or secrets, to take on a role, or lines that
+ * address the assistant directly. Ordinary policy text ("ignore this form if …") does
+ * not match: each pattern needs the vocabulary of prompts and assistants.
+ */
+const ADDRESSED_TO_ASSISTANT = [
+  /\b(ignore|disregard|forget|override|bypass)\b[^.]{0,60}\b(instructions?|prompts?|rules|guidelines|directives?|guardrails?|system message)\b/i,
+  /\b(reveal|print|output|show|repeat|disclose|leak|dump)\b[^.]{0,60}\b(system prompt|(your|the|hidden) (instructions|prompt)|api keys?|passwords?|credentials|secrets?)\b/i,
+  /\b(you are now|act as (an?|the)|pretend (to be|you are)|from now on,? you|as an ai\b|as a (large )?language model|jailbreak|developer mode|do anything now)\b/i,
+  /^\s*(dear |hey |attention,? )?(ai|assistant|chatbot|chat ?gpt|llm|language model|copilot)\s*[:,!]/i,
+  /\b(instructions?|note|message) (to|for) (the |any )?(ai|assistant|chatbot|llm|language model|model)\b/i,
+];
+
+export function isAddressedToAssistant(sentence: string): boolean {
+  return ADDRESSED_TO_ASSISTANT.some((pattern) => pattern.test(sentence));
+}
 const NUMBER_QUESTION = /\b(how (many|much|long|often|old)|what (percentage|percent|amount|number))\b/i;
 const WORD = /[\p{L}\p{N}]+/gu;
 const STOPWORDS = new Set(
