@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createApiKey } from '../src/modules/api-keys/api-keys.service.ts';
+import { PASSAGES_ARE_DATA } from '../src/modules/chat/chat.service.ts';
 import { REFUSAL_TEXT } from '../src/modules/llm/llm.defaults.ts';
 import { bearer } from './helpers/accounts.ts';
 import { askQuestion, createDemoApp, type DemoApp, markers, startConversation } from './helpers/demo.ts';
@@ -622,7 +623,10 @@ describe('model administration', () => {
     expect(message.model).toBe('local-chat');
     expect(message.usage).toEqual({ input_tokens: 2000, output_tokens: 100, cost_usd: 0.0012 });
     const sent = server.requests.at(-1)!.body as { messages: { content: string }[] };
-    expect(sent.messages[0]!.content).toBe('Answer like a pirate, citing passages as [n].');
+    // The tenant's published prompt, followed by the rule no prompt can drop.
+    expect(sent.messages[0]!.content).toBe(
+      `Answer like a pirate, citing passages as [n].\n\n${PASSAGES_ARE_DATA}`,
+    );
 
     // Roll the prompt back to version 1.
     const versions = (await call('GET', '/api/v1/admin/system-prompts?mode=rag')).json().system_prompts;
