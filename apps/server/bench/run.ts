@@ -14,6 +14,7 @@ import { openDatabase } from '../src/platform/db/database.ts';
 import { migrate } from '../src/platform/db/migrations.ts';
 import { startBenchApp } from './app.ts';
 import { benchChat } from './chat.ts';
+import { benchLargeDocument } from './large-document.ts';
 
 async function benchRetrieval(): Promise<void> {
   const directory =
@@ -177,3 +178,7 @@ await closeApp();
 await db.close();
 
 await benchRetrieval();
+
+const largeMegabytes = Number(process.env.NEXUS_BENCH_LARGE_MB ?? 22);
+if (largeMegabytes > 0) await benchLargeDocument(largeMegabytes);
+else console.log('large document: skipped (NEXUS_BENCH_LARGE_MB=0)');

@@ -430,9 +430,9 @@ describe.skipIf(!inject('hasChromium'))('the web app in Chromium against nexus s
     },
   ];
 
-  it('has no WCAG A/AA violations (axe-core) on the main pages, light and dark', async () => {
-    const failures: string[] = [];
-    for (const colorScheme of ['light', 'dark'] as const) {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`has no WCAG A/AA violations (axe-core) on the main pages: ${colorScheme}`, async () => {
+      const failures: string[] = [];
       for (const target of MAIN_PAGES) {
         const { page } = target.email
           ? await signedInPage(target.email, { colorScheme, bypassCSP: true })
@@ -444,14 +444,16 @@ describe.skipIf(!inject('hasChromium'))('the web app in Chromium against nexus s
           failures.push(`${target.name} (${colorScheme}):\n${describeViolations(violations)}`);
         await page.context().close();
       }
-    }
-    expect(failures.join('\n\n')).toBe('');
-  });
+      expect(failures.join('\n\n')).toBe('');
+    });
+  }
 
-  it('saves screenshots of the main pages: light and dark, desktop and phone', async () => {
-    await mkdir(SCREENSHOT_DIR, { recursive: true });
-    for (const viewport of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
-      for (const colorScheme of ['light', 'dark'] as const) {
+  // One test per viewport and theme (five pages each), so that a busy machine slows each
+  // down without pushing twenty screenshots past one test's time budget.
+  for (const viewport of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      it(`saves screenshots of the main pages: ${colorScheme}, ${viewport}`, async () => {
+        await mkdir(SCREENSHOT_DIR, { recursive: true });
         for (const target of MAIN_PAGES) {
           const { page } = target.email
             ? await signedInPage(target.email, { colorScheme, viewport })
@@ -474,7 +476,7 @@ describe.skipIf(!inject('hasChromium'))('the web app in Chromium against nexus s
           });
           await page.context().close();
         }
-      }
+      });
     }
-  });
+  }
 });
