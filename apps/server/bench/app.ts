@@ -8,14 +8,19 @@ import { JobQueue } from '../src/platform/queue.ts';
 import { createMemoryRateLimiter } from '../src/platform/rate-limit.ts';
 
 /** The real app on a benchmark database, silent and without effective rate limits. */
-export async function startBenchApp(db: Db) {
+export async function startBenchApp(
+  db: Db,
+  options: { isWorker?: boolean; environment?: Record<string, string> } = {},
+) {
   const logger = createLogger({ logLevel: 'silent' });
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     NEXUS_RATE_LIMIT_USER_PER_MINUTE: '100000000',
     NEXUS_COOKIE_SECURE: 'false',
+    ...options.environment,
   });
-  const queue = new JobQueue(db, logger, createJobDefinitions(config), { isWorker: false });
+  const isWorker = options.isWorker ?? false;
+  const queue = new JobQueue(db, logger, createJobDefinitions(config), { isWorker, isSoleWorker: isWorker });
   await queue.start();
   const app = await buildApp(config, {
     db,

@@ -6,17 +6,11 @@
  * latency during and after ingestion. Figures, not pass/fail.
  */
 import http from 'node:http';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { createJobDefinitions } from '../src/jobs.ts';
-import { deriveServerKeys } from '../src/modules/auth/server-keys.ts';
 import { createTenant } from '../src/modules/tenancy/tenancy.service.ts';
 import { createUser } from '../src/modules/users/users.service.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { migrate } from '../src/platform/db/migrations.ts';
-import { createLogger } from '../src/platform/logger.ts';
-import { JobQueue } from '../src/platform/queue.ts';
-import { createMemoryRateLimiter } from '../src/platform/rate-limit.ts';
+import { startBenchApp } from './app.ts';
 
 /** A manual of plausible maintenance prose, `bytes` long, the same for the same seed. */
 export function generateManual(bytes: number, seed = 1): string {
@@ -66,24 +60,12 @@ function summary(samples: number[]): string {
 export async function benchLargeDocument(megabytes: number): Promise<void> {
   const db = await openDatabase({ kind: 'embedded', dataDir: 'memory://' });
   await migrate(db);
-  const logger = createLogger({ logLevel: 'silent' });
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    NEXUS_RATE_LIMIT_USER_PER_MINUTE: '100000000',
-    NEXUS_MAX_UPLOAD_BYTES: String(64 * 1024 * 1024),
-    NEXUS_BODY_LIMIT_BYTES: String(64 * 1024 * 1024),
-  });
-  const queue = new JobQueue(db, logger, createJobDefinitions(config), {
+  const { app, close } = await startBenchApp(db, {
     isWorker: true,
-    isSoleWorker: true,
-  });
-  await queue.start();
-  const app = await buildApp(config, {
-    db,
-    queue,
-    logger,
-    keys: deriveServerKeys('benchmark secret that is long enough for hkdf'),
-    rateLimiter: createMemoryRateLimiter(),
+    environment: {
+      NEXUS_MAX_UPLOAD_BYTES: String(64 * 1024 * 1024),
+      NEXUS_BODY_LIMIT_BYTES: String(64 * 1024 * 1024),
+    },
   });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const password = 'benchmark password 123';
@@ -189,8 +171,7 @@ export async function benchLargeDocument(megabytes: number): Promise<void> {
     `  search (user, top 10) after ingestion:  ${summary(searchesAfter)}; p95 ${percentile(searchesAfter, 95).toFixed(1)} ms`,
   );
   agent.destroy();
-  await app.close();
-  await queue.stop(2_000);
+  await close();
   await db.close();
 }
 

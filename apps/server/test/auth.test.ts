@@ -11,6 +11,16 @@ function cookiesOf(response: { cookies: { name: string; value: string }[] }): Re
   return Object.fromEntries(response.cookies.map((cookie) => [cookie.name, cookie.value]));
 }
 
+/** A password sign-in as if from a client at `address`. */
+function signInFrom(test: TestApp, email: string, password: string, address: string) {
+  return test.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email, password },
+    remoteAddress: address,
+  });
+}
+
 describeEachBackend('password sign-in, tokens and sessions', (backend) => {
   let test: TestApp;
   let acme: SeededTenant;
@@ -67,12 +77,7 @@ describeEachBackend('password sign-in, tokens and sessions', (backend) => {
 
   it('answers every bad credential the same way; repeated failures slow that address down, never lock the owner out', async () => {
     const attempt = (email: string, password: string, address: string) =>
-      test.app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { email, password },
-        remoteAddress: address,
-      });
+      signInFrom(test, email, password, address);
     const attacker = '198.51.100.7';
     const unknown = await attempt('nobody@acme.example', PASSWORD, attacker);
     const wrong = await attempt('user@acme.example', 'wrong password!', attacker);
@@ -132,12 +137,7 @@ describeEachBackend('password sign-in, tokens and sessions', (backend) => {
 
   it('limits one address across accounts (password spraying), not other addresses', async () => {
     const attempt = (email: string, password: string, address: string) =>
-      test.app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { email, password },
-        remoteAddress: address,
-      });
+      signInFrom(test, email, password, address);
     const sprayer = '192.0.2.66';
     for (let index = 0; index < 6; index++) {
       expect((await attempt(`person${index}@acme.example`, 'Winter2026!', sprayer)).statusCode).toBe(401);

@@ -47,6 +47,20 @@ function largeManual(bytes: number): string {
   return parts.join('');
 }
 
+/** Tenant `acme` and its super admin, through the command line (as an operator would). */
+async function createTenantAndAdmin(environment: Record<string, string>): Promise<void> {
+  expect((await runCli(['tenant', 'create', '--slug', 'acme', '--name', 'Acme'], environment)).code).toBe(0);
+  const created = await runCli(
+    [
+      ...['user', 'create', '--email', 'admin@acme.example', '--password', '-'],
+      ...['--role', 'super_admin', '--department', 'UK/IT', '--tenant', 'acme'],
+    ],
+    environment,
+    PASSWORD,
+  );
+  expect(created.code).toBe(0);
+}
+
 interface Api {
   url: string;
   token: string;
@@ -123,28 +137,7 @@ describe('a worker killed during ingestion', () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'nexus-recovery-'));
     directories.push(dataDir);
     const environment = { NEXUS_DATA_DIR: dataDir, NEXUS_DEMO: 'off' };
-    expect((await runCli(['tenant', 'create', '--slug', 'acme', '--name', 'Acme'], environment)).code).toBe(
-      0,
-    );
-    const created = await runCli(
-      [
-        'user',
-        'create',
-        '--email',
-        'admin@acme.example',
-        '--password',
-        '-',
-        '--role',
-        'super_admin',
-        '--department',
-        'UK/IT',
-        '--tenant',
-        'acme',
-      ],
-      environment,
-      PASSWORD,
-    );
-    expect(created.code).toBe(0);
+    await createTenantAndAdmin(environment);
 
     const first = await startServe(environment);
     processes.push(first);
@@ -180,28 +173,7 @@ describe('a worker killed during ingestion', () => {
         NEXUS_JOB_STALL_SECONDS: '4',
       };
       try {
-        expect(
-          (await runCli(['tenant', 'create', '--slug', 'acme', '--name', 'Acme'], environment)).code,
-        ).toBe(0);
-        const created = await runCli(
-          [
-            'user',
-            'create',
-            '--email',
-            'admin@acme.example',
-            '--password',
-            '-',
-            '--role',
-            'super_admin',
-            '--department',
-            'UK/IT',
-            '--tenant',
-            'acme',
-          ],
-          environment,
-          PASSWORD,
-        );
-        expect(created.code).toBe(0);
+        await createTenantAndAdmin(environment);
         const api = await startServe({ ...environment, NEXUS_SERVE_WORKER: 'false' });
         processes.push(api);
         const doomed = await startWorker(environment);

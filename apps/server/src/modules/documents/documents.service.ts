@@ -150,6 +150,25 @@ export function canManageDocument(principal: UserPrincipal, document: Scope): bo
   return isWithinManagedScope(principal, document);
 }
 
+/** A document the principal may read (else 404) and manage (else 403). */
+async function findManageableDocument(
+  trx: Executor,
+  principal: UserPrincipal,
+  reader: Reader,
+  id: string,
+  action: 'change' | 'delete',
+): Promise<DocumentRow> {
+  const document = await findReadableDocument(trx, reader, id);
+  if (!document) throw new AppError('not_found:document', 'No such document.');
+  if (!canManageDocument(principal, document)) {
+    throw new AppError(
+      'forbidden:document',
+      `You can read this document but not ${action} it: its scope goes beyond your department or region.`,
+    );
+  }
+  return document;
+}
+
 export interface SubmittedDocument {
   document: DocumentRow;
   jobId: string;
@@ -183,15 +202,7 @@ export async function createUploadedDocument(
       createdBy: principal.userId,
       metadata: { title_is_explicit: upload.title !== undefined },
     });
-    const hash = contentHash(upload.file.bytes);
-    await upsertDocumentBlob(trx, {
-      tenantId: principal.tenantId,
-      documentId: document.id,
-      filename: upload.file.filename,
-      mimeType: upload.file.mimeType ?? null,
-      bytes: upload.file.bytes,
-      contentHash: hash,
-    });
+    await storeOriginal(trx, document, upload.file, contentHash(upload.file.bytes));
     const jobId = await queueIngestion(trx, queue, document, principal.userId);
     await insertAuditEvent(trx, {
       tenantId: principal.tenantId,
@@ -226,14 +237,7 @@ export async function addDocumentVersion(
   ip: string | null,
 ): Promise<SubmittedDocument> {
   return runAsTenant(db, principal.tenantId, async (trx) => {
-    const document = await findReadableDocument(trx, reader, documentId);
-    if (!document) throw new AppError('not_found:document', 'No such document.');
-    if (!canManageDocument(principal, document)) {
-      throw new AppError(
-        'forbidden:document',
-        'You can read this document but not change it: its scope goes beyond your department or region.',
-      );
-    }
+    const document = await findManageableDocument(trx, principal, reader, documentId, 'change');
     const registered = await registerVersion(trx, document, version);
     const jobId = registered.isUnchanged
       ? await recordFinishedJob(trx, document, principal.userId)
@@ -353,18 +357,27 @@ async function registerVersion(
     status: document.status === 'ready' ? 'ready' : 'pending',
     error: null,
   });
-  await upsertDocumentBlob(trx, {
-    tenantId: document.tenantId,
-    documentId: document.id,
-    filename: version.file.filename,
-    mimeType: version.file.mimeType ?? null,
-    bytes: version.file.bytes,
-    contentHash: hash,
-  });
+  await storeOriginal(trx, document, version.file, hash);
   return {
     document: { ...document, ...(version.title !== undefined ? { title: version.title } : {}) },
     isUnchanged: false,
   };
+}
+
+function storeOriginal(
+  trx: Executor,
+  document: DocumentRow,
+  file: IncomingFile,
+  hash: string,
+): Promise<void> {
+  return upsertDocumentBlob(trx, {
+    tenantId: document.tenantId,
+    documentId: document.id,
+    filename: file.filename,
+    mimeType: file.mimeType ?? null,
+    bytes: file.bytes,
+    contentHash: hash,
+  });
 }
 
 async function queueIngestion(
@@ -636,14 +649,7 @@ export async function deleteDocument(
   ip: string | null,
 ): Promise<void> {
   await runAsTenant(db, principal.tenantId, async (trx) => {
-    const document = await findReadableDocument(trx, reader, id);
-    if (!document) throw new AppError('not_found:document', 'No such document.');
-    if (!canManageDocument(principal, document)) {
-      throw new AppError(
-        'forbidden:document',
-        'You can read this document but not delete it: its scope goes beyond your department or region.',
-      );
-    }
+    const document = await findManageableDocument(trx, principal, reader, id, 'delete');
     await deleteDocumentRow(trx, principal.tenantId, id);
     await insertAuditEvent(trx, {
       tenantId: principal.tenantId,

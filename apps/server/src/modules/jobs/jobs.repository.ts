@@ -16,17 +16,16 @@ export interface JobRow {
   updatedAt: Date;
 }
 
-export async function insertJobRecord(
-  executor: Executor,
-  job: {
-    id: string;
-    tenantId: string;
-    kind: string;
-    documentId: string | null;
-    createdBy: string | null;
-    status?: JobStatusValue;
-  },
-): Promise<void> {
+export interface NewJobRecord {
+  id: string;
+  tenantId: string;
+  kind: string;
+  documentId: string | null;
+  createdBy: string | null;
+  status?: JobStatusValue;
+}
+
+export async function insertJobRecord(executor: Executor, job: NewJobRecord): Promise<void> {
   await executor
     .insertInto('jobs')
     .values({

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { waitForWorkerReady } from '../threads/worker-ready.ts';
 
 /**
  * The embedded database runs in its own thread (pglite.worker.mjs): PGlite executes
@@ -70,29 +71,10 @@ export class PgliteHost {
       workerData: { dataDir: options.dataDir, snapshot },
       ...(snapshot ? { transferList: [snapshot] } : {}),
     });
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (message: { ready?: boolean }) => {
-        if (!message.ready) return;
-        cleanup();
-        resolve();
-      };
-      const onError = (error: Error) => {
-        cleanup();
-        reject(new Error(`Could not open the embedded database: ${error.message}`));
-      };
-      const onExit = (code: number) => {
-        cleanup();
-        reject(new Error(`Could not open the embedded database (its thread exited with code ${code}).`));
-      };
-      const cleanup = () => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-      };
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-    });
+    await waitForWorkerReady(
+      worker,
+      (reason) => new Error(`Could not open the embedded database: ${reason}`),
+    );
     return new PgliteHost(worker);
   }
 

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { waitForWorkerReady } from './worker-ready.ts';
 
 /**
  * CPU-heavy work (parsing a 50 MB file, chunking it) in a worker thread, so that the
@@ -72,20 +73,10 @@ export class TaskThread<TTask, TResult> {
       ...(maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } } : {}),
     });
     worker.unref();
-    return new Promise<Worker>((resolve, reject) => {
-      const onMessage = (message: { ready?: boolean }) => {
-        if (!message.ready) return;
-        worker.off('error', onError);
-        worker.off('message', onMessage);
-        resolve(worker);
-      };
-      const onError = (error: Error) => {
-        worker.off('message', onMessage);
-        reject(new TaskThreadFailure('crashed', `The worker thread did not start: ${error.message}`));
-      };
-      worker.on('message', onMessage);
-      worker.once('error', onError);
-    });
+    return waitForWorkerReady(
+      worker,
+      (reason) => new TaskThreadFailure('crashed', `The worker thread did not start: ${reason}`),
+    ).then(() => worker);
   }
 
   private async runNow(task: TTask, transfer: readonly ArrayBuffer[]): Promise<TResult> {
