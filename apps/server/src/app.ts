@@ -93,6 +93,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
+    // A hop count is accepted by Fastify (proxy-addr) though its types do not list it.
+    trustProxy: (Array.isArray(config.trustProxy) ? [...config.trustProxy] : config.trustProxy) as boolean,
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: (request) => {

@@ -37,6 +37,14 @@ const environmentSchema = z.object({
   NEXUS_SERVE_WORKER: booleanFromString.default(true),
   NEXUS_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   NEXUS_JOB_STALL_SECONDS: z.coerce.number().min(2).max(3_600).default(60),
+  NEXUS_TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value): boolean | number | string[] => {
+      if (['true', 'false'].includes(value)) return value === 'true';
+      if (/^\d+$/.test(value)) return Number(value);
+      return value.split(/[\s,]+/).filter(Boolean);
+    }),
   NEXUS_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   NEXUS_METRICS_ALLOW: z
     .string()
@@ -118,6 +126,11 @@ export interface Config {
   /** Who may read /metrics: these addresses (IPs or CIDR ranges), or a bearer token. */
   readonly metrics: { token: string | undefined; allow: readonly string[] };
   readonly bodyLimitBytes: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (rate limits, sign-in
+   * throttling, audit, /metrics): false (none), true (any), a hop count, or addresses/CIDRs.
+   */
+  readonly trustProxy: boolean | number | readonly string[];
   readonly auth: AuthConfig;
   readonly rateLimits: { userPerMinute: number; apiKeyPerMinute: number };
   /** Chat streams: heartbeat interval, and how many passages a grounded answer is given. */
@@ -227,6 +240,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     jobStallSeconds: env.NEXUS_JOB_STALL_SECONDS,
     metrics: Object.freeze({ token: env.NEXUS_METRICS_TOKEN, allow: Object.freeze(env.NEXUS_METRICS_ALLOW) }),
     bodyLimitBytes: env.NEXUS_BODY_LIMIT_BYTES,
+    trustProxy: env.NEXUS_TRUST_PROXY,
     auth: Object.freeze({
       secret: env.NEXUS_SECRET,
       accessTokenTtlSeconds: env.NEXUS_ACCESS_TOKEN_TTL_SECONDS,

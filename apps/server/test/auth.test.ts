@@ -388,3 +388,34 @@ describe('admin TOTP requirement', () => {
     }
   });
 });
+
+describe('client address behind a proxy', () => {
+  it('throttles by the forwarded client address only when NEXUS_TRUST_PROXY trusts the proxy', async () => {
+    for (const [trust, expected] of [
+      ['false', [401, 401, 429]],
+      ['true', [401, 401, 401]],
+    ] as const) {
+      const test = await createTestApp('embedded', {
+        environment: { NEXUS_TRUST_PROXY: trust, NEXUS_LOGIN_ADDRESS_MAX_FAILURES: '2' },
+      });
+      try {
+        await seedTenant(test.database.db, 'acme');
+        const statuses: number[] = [];
+        for (const client of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
+          const response = await test.app.inject({
+            method: 'POST',
+            url: '/api/v1/auth/login',
+            payload: { email: `someone-${client}@acme.example`, password: 'wrong' },
+            headers: { 'x-forwarded-for': client },
+            remoteAddress: '10.0.0.5',
+          });
+          statuses.push(response.statusCode);
+        }
+        // Untrusted: every client looks like the proxy (10.0.0.5) and shares one budget.
+        expect(statuses).toEqual(expected);
+      } finally {
+        await test.close();
+      }
+    }
+  });
+});
