@@ -2,58 +2,47 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-  LogController,
-} from 'fastify';
-import {
-  hasZodFastifySchemaValidationErrors,
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.ts';
+import type { RouteAccess } from './modules/access/access.types.ts';
 import {
   registerApiKeyIntrospectionRoute,
   registerApiKeyRoutes,
 } from './modules/api-keys/api-keys.routes.ts';
 import { registerAuditRoutes } from './modules/audit/audit.routes.ts';
-import { installAccessControl, type RouteAccess } from './modules/auth/access.ts';
 import { registerAuthRoutes } from './modules/auth/auth.routes.ts';
+import { accessByDefault, installAccessControl } from './modules/auth/authentication.ts';
 import type { ServerKeys } from './modules/auth/server-keys.ts';
 import { registerGroupMappingRoutes, registerSsoRoutes } from './modules/auth/sso.routes.ts';
 import { registerChatRoutes } from './modules/chat/chat.routes.ts';
+import { registerChatSocketRoutes } from './modules/chat/chat-socket.routes.ts';
 import { registerPublicChatRoutes } from './modules/chat/public-chat.routes.ts';
-import { registerUsageRoutes } from './modules/chat/usage.routes.ts';
 import { registerDocumentRoutes } from './modules/documents/documents.routes.ts';
 import { registerHealthRoutes } from './modules/health/health.routes.ts';
 import { registerJobRoutes } from './modules/jobs/jobs.routes.ts';
 import { registerLlmAdminRoutes } from './modules/llm/llm.routes.ts';
 import { registerRetrievalRoutes } from './modules/retrieval/retrieval.routes.ts';
 import { registerTenancyRoutes } from './modules/tenancy/tenancy.routes.ts';
+import { registerUsageRoutes } from './modules/usage/usage.routes.ts';
 import { registerUserRoutes } from './modules/users/users.routes.ts';
 import { registerWebRoutes } from './modules/web/web.routes.ts';
 import type { Db } from './platform/db/database.ts';
 import type { Embedder } from './platform/embeddings.ts';
 import { AppError } from './platform/errors.ts';
+import { frameworkErrorHandler, installErrorHandling } from './platform/http/error-handling.ts';
+import { registerOpenApi } from './platform/http/openapi.ts';
+import {
+  answerClientError,
+  createMetricsGuard,
+  installRequestGuards,
+} from './platform/http/request-guards.ts';
 import type { Logger } from './platform/logger.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
 import type { JobQueue } from './platform/queue.ts';
 import type { RateLimiter } from './platform/rate-limit.ts';
-import {
-  answerClientError,
-  createMetricsGuard,
-  findNul,
-  fromFrameworkError,
-  nulError,
-} from './platform/request-guards.ts';
 
 export interface AppDependencies {
   db: Db;
@@ -105,16 +94,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
     // Errors Node's HTTP parser raises, and Fastify's own (bad URL, over-long path part),
     // answer in the app's error shape like everything else.
     clientErrorHandler: answerClientError,
-    frameworkErrors: (error, _request, reply) => {
-      const { code, message } = fromFrameworkError(error, config);
-      const status = new AppError(code, message).statusCode;
-      const raw = reply as unknown as {
-        code(status: number): { send(body: unknown): unknown };
-        header(name: string, value: string): unknown;
-      };
-      raw.header('x-content-type-options', 'nosniff');
-      return raw.code(status).send({ error: { code, message } });
-    },
+    frameworkErrors: frameworkErrorHandler(config),
   }).withTypeProvider<ZodTypeProvider>();
 
   const metrics = deps.metrics ?? createMetrics();
@@ -123,18 +103,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    // No response of this server is ever to be type-sniffed into something executable.
-    reply.header('x-content-type-options', 'nosniff');
-  });
-  // Postgres text cannot hold NUL: refuse it anywhere in a request with a clear 400,
-  // before any handler or query sees it (multipart bodies are checked where they are read).
-  app.addHook('preValidation', async (request) => {
-    const path =
-      findNul(request.params, 'params') ?? findNul(request.query, 'query') ?? findNul(request.body, 'body');
-    if (path) throw nulError(path);
-  });
+  installRequestGuards(app);
   await app.register(cookie);
   await app.register(multipart, { limits: { fileSize: config.ingestion.maxBytes, files: 1, fields: 10 } });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
@@ -153,72 +122,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
     );
   });
 
-  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
-    let status: number;
-    let body: { code: string; message: string; details?: unknown };
-    if (error instanceof AppError) {
-      status = error.statusCode;
-      body = {
-        code: error.code,
-        message: error.message,
-        ...(error.details === undefined ? {} : { details: error.details }),
-      };
-      if (error.headers) reply.headers(error.headers);
-    } else if (hasZodFastifySchemaValidationErrors(error)) {
-      status = 400;
-      const issues = error.validation.map((issue) => ({
-        path: [error.validationContext ?? 'body', ...issue.instancePath.split('/').filter(Boolean)].join('.'),
-        message: issue.message,
-      }));
-      body = {
-        code: 'bad_request:validation',
-        message: `Invalid request: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
-        details: issues,
-      };
-    } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      status = error.statusCode;
-      body = fromFrameworkError(error, config);
-    } else {
-      status = 500;
-      body = { code: 'internal', message: `Internal server error (request id ${request.id}).` };
-    }
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: body.code, status }, 'request rejected');
-    metrics.httpErrors.inc({ code: body.code });
-    return reply.status(status).send({ error: body });
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    metrics.httpErrors.inc({ code: 'not_found:route' });
-    return reply.status(404).send({
-      error: {
-        code: 'not_found:route',
-        message: `No route ${request.method} ${request.url.split('?')[0]}`,
-      },
-    });
-  });
-
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Nexus API',
-        version: '1',
-        description: 'Enterprise AI hub: grounded answers over company documents, assistant and notebooks.',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'Access token or API key' },
-        },
-      },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
-    app.swagger(),
-  );
+  installErrorHandling(app, { metrics, bodyLimitBytes: config.bodyLimitBytes });
+  await registerOpenApi(app);
 
   const mayReadMetrics = createMetricsGuard(config.metrics);
   app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
@@ -235,18 +140,25 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
   await app.register(registerHealthRoutes);
   await app.register(registerAuthRoutes);
   await app.register(registerSsoRoutes);
-  await app.register(registerGroupMappingRoutes);
-  await app.register(registerUserRoutes);
-  await app.register(registerTenancyRoutes);
-  await app.register(registerApiKeyRoutes);
+  // The admin API: one prefix, super admins unless a route says otherwise.
+  await app.register(
+    accessByDefault({ role: 'super_admin' }, [
+      registerUserRoutes,
+      registerTenancyRoutes,
+      registerApiKeyRoutes,
+      registerAuditRoutes,
+      registerGroupMappingRoutes,
+      registerLlmAdminRoutes,
+    ]),
+    { prefix: '/api/v1/admin' },
+  );
   await app.register(registerApiKeyIntrospectionRoute);
-  await app.register(registerAuditRoutes);
   await app.register(registerDocumentRoutes);
   await app.register(registerJobRoutes);
   await app.register(registerRetrievalRoutes);
   await app.register(registerChatRoutes);
+  await app.register(registerChatSocketRoutes);
   await app.register(registerPublicChatRoutes);
-  await app.register(registerLlmAdminRoutes);
   await app.register(registerUsageRoutes);
   // The web app; its catch-all GET never shadows API routes (the router tries static and
   // parametric routes before wildcards) and refuses API prefixes itself.

@@ -1,11 +1,17 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_PARSE_LIMITS } from './modules/ingestion/ingestion.types.ts';
 
 /**
  * The only reader of process.env. Parsed once at start-up, frozen, passed down.
  * Every variable is documented in README.md ("Configuration").
  */
+
+/** Limits on ingested files unless NEXUS_MAX_* say otherwise (ingestion reads them from here). */
+export const DEFAULT_PARSE_LIMITS = Object.freeze({
+  maxBytes: 50 * 1024 * 1024,
+  maxPages: 2_000,
+  maxDecompressedBytes: 200 * 1024 * 1024,
+});
 
 const booleanFromString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -141,6 +147,12 @@ export interface Config {
   readonly embeddings: EmbeddingConfig | null;
   /** OpenID Connect single sign-on (Entra ID or any OIDC IdP), when configured. */
   readonly sso: SsoConfig | null;
+  /**
+   * Reads a secret by the name of the environment variable that holds it — the API key a
+   * model config names in `api_key_env`. The environment is read here, once, like every
+   * other setting; tests pass their own map to loadConfig.
+   */
+  readonly readSecret: (name: string) => string | undefined;
 }
 
 export interface EmbeddingConfig {
@@ -226,7 +238,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   const database: DatabaseConfig = env.DATABASE_URL
     ? { kind: 'postgres', url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA, poolMax: env.DATABASE_POOL_MAX }
     : { kind: 'embedded', dataDir };
+  const secrets = new Map(
+    Object.entries(cleaned).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
   return Object.freeze({
+    readSecret: (name: string) => secrets.get(name),
     port: env.PORT,
     host: env.HOST,
     dataDir,

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import { createJobDefinitions } from './jobs.ts';
 import { loadServerKeys, type ServerKeys } from './modules/auth/server-keys.ts';
-import { ensureVectorIndex } from './modules/retrieval/vector-index.ts';
+import { ensureVectorIndex } from './modules/documents/documents.service.ts';
 import { type DataDirectoryLock, lockDataDirectory } from './platform/data-directory-lock.ts';
 import { type Db, detectCapabilities, openDatabase } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrations.ts';

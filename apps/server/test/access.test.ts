@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import type { AccessRule } from '../src/modules/auth/access.ts';
+import type { AccessRule } from '../src/modules/access/access.types.ts';
 import type { Role } from '../src/platform/db/schema.ts';
-import { createRedisRateLimiter } from '../src/platform/rate-limit.ts';
+import { createMemoryRateLimiter, createRedisRateLimiter } from '../src/platform/rate-limit.ts';
 import { bearer, login, type SeededTenant, seedTenant } from './helpers/accounts.ts';
-import { createTestApp, type TestApp } from './helpers/app.ts';
+import { createTestApp, silentLogger, type TestApp, testConfig, testKeys } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
 import { describeEachBackend } from './helpers/databases.ts';
 
@@ -115,13 +115,30 @@ describe('route access table', () => {
     await test.close();
   });
 
-  it('declares, for every route, exactly the callers listed in the table', () => {
+  it('declares, for every route, exactly the callers listed in the table', async () => {
+    await test.app.ready();
     const declared = Object.fromEntries(
       test.app.routeTable
         .filter((route) => !route.url.startsWith('/docs'))
         .map((route) => [`${route.method} ${route.url}`, expectedCallers(route.access)]),
     );
     expect(declared).toEqual(ROUTE_TABLE);
+  });
+
+  it('refuses to start with a route that declares no access rule, and gives admin routes the admin default', async () => {
+    const app = await buildApp(testConfig(), {
+      db: test.database.db,
+      queue: test.queue,
+      logger: silentLogger,
+      keys: testKeys,
+      rateLimiter: createMemoryRateLimiter(),
+    });
+    app.get('/api/v1/forgotten', async () => ({ ok: true }));
+    await expect(app.ready()).rejects.toThrow('Route GET /api/v1/forgotten declares no access rule');
+    // Under /api/v1/admin a route without its own rule is super admins' (accessByDefault).
+    expect(test.app.routeTable.find((route) => route.url === '/api/v1/admin/audit-log')?.access).toEqual({
+      role: 'super_admin',
+    });
   });
 
   it('answers 401 to anonymous callers and 403 to callers without the role, on every route', async () => {

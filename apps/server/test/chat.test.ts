@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REFUSAL_TEXT } from '../src/modules/llm/llm.defaults.ts';
+import { REFUSAL_TEXT } from '../src/modules/llm/llm.types.ts';
 import { bearer } from './helpers/accounts.ts';
 import { describeEachBackend } from './helpers/databases.ts';
 import { askQuestion, createDemoApp, type DemoApp, markers, startConversation } from './helpers/demo.ts';
-import { collectChatStream } from './helpers/sse.ts';
+import { collectChatStream, readSse } from './helpers/sse.ts';
 
 const GOLDEN_QUESTION = 'How many days of annual leave do UK employees get?';
 const UNANSWERABLE = 'What is the capital of Mars?';
@@ -85,15 +85,20 @@ describeEachBackend('grounded chat on the demo documents', (backend) => {
     expect(stored.content).toBe(stream.text);
   });
 
-  it('answers over GET /api/v1/chat/stream too', async () => {
+  it('answers over GET /api/v1/chat/stream in the EventSource format of the seeds', async () => {
     const id = await startConversation(demo, employee);
     const query = new URLSearchParams({ conversation_id: id, query: GOLDEN_QUESTION });
     const response = await fetch(`${demo.baseUrl}/api/v1/chat/stream?${query}`, {
       headers: bearer(employee),
     });
-    const stream = await collectChatStream(response);
-    expect(stream.text).toContain('25 days');
-    expect(stream.done?.message_id).toBeTruthy();
+    const frames: { token?: string; done?: boolean; message_id?: string }[] = [];
+    for await (const frame of readSse(response)) {
+      expect(frame.event).toBe('message'); // unnamed frames, for EventSource.onmessage
+      frames.push(JSON.parse(frame.data));
+    }
+    expect(frames.map((frame) => frame.token ?? '').join('')).toContain('25 days');
+    expect(frames.at(-1)).toMatchObject({ done: true });
+    expect(frames.at(-1)?.message_id).toBeTruthy();
   });
 
   it('rewrites a follow-up into a stand-alone question using the history', async () => {

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { distinctGrams } from '../src/modules/ingestion/char-grams.ts';
 import { detectCapabilities } from '../src/platform/db/database.ts';
 import {
   MIGRATIONS_DIRECTORY,
@@ -12,6 +11,7 @@ import {
   readMigrationFiles,
   readMigrationStatus,
 } from '../src/platform/db/migrations.ts';
+import { distinctGrams } from '../src/platform/text/char-grams.ts';
 import { createTestDatabase, describeEachBackend, type TestDatabase } from './helpers/databases.ts';
 
 /** Tables that describe the installation or schema, not a tenant's business data. */

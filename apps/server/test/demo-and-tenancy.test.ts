@@ -8,10 +8,10 @@ import {
   readDemoManifest,
   seedDemo,
 } from '../src/modules/demo/demo.service.ts';
-import { LLM_MODES } from '../src/modules/llm/llm.defaults.ts';
+import { LLM_MODES } from '../src/modules/llm/llm.types.ts';
 import { createTenantInTransaction, resolveDepartment } from '../src/modules/tenancy/tenancy.service.ts';
-import { verifyPassword } from '../src/modules/users/password.ts';
 import { createUser, setUserRole } from '../src/modules/users/users.service.ts';
+import { verifyPassword } from '../src/platform/crypto/passwords.ts';
 import { createTestDatabase, describeEachBackend, type TestDatabase } from './helpers/databases.ts';
 
 describeEachBackend('demo data, tenants and users', (backend) => {

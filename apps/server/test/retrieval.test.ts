@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Reader } from '../src/modules/documents/access-scope.ts';
+import type { Reader } from '../src/modules/access/access.types.ts';
 import { importDocuments } from '../src/modules/documents/documents.service.ts';
-import { gramCounts } from '../src/modules/ingestion/char-grams.ts';
 import {
   fuseLexicalScores,
   keepNewTerms,
@@ -13,6 +12,7 @@ import {
 } from '../src/modules/retrieval/retrieval.service.ts';
 import { createTenant, resolveDepartment } from '../src/modules/tenancy/tenancy.service.ts';
 import { detectCapabilities } from '../src/platform/db/database.ts';
+import { gramCounts } from '../src/platform/text/char-grams.ts';
 import {
   type Backend,
   createTestDatabase,

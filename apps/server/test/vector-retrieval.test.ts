@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Reader } from '../src/modules/documents/access-scope.ts';
-import { importDocuments } from '../src/modules/documents/documents.service.ts';
+import type { Reader } from '../src/modules/access/access.types.ts';
+import { ensureVectorIndex, importDocuments } from '../src/modules/documents/documents.service.ts';
 import { searchPassages } from '../src/modules/retrieval/retrieval.service.ts';
-import { ensureVectorIndex } from '../src/modules/retrieval/vector-index.ts';
 import { createTenant, resolveDepartment } from '../src/modules/tenancy/tenancy.service.ts';
 import { createEmbedder, type Embedder } from '../src/platform/embeddings.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/databases.ts';

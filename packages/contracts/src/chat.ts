@@ -132,6 +132,79 @@ export const chatStreamEventSchema = z.discriminatedUnion('type', [
 ]);
 export type ChatStreamEvent = z.infer<typeof chatStreamEventSchema>;
 
+/**
+ * `GET /api/v1/chat/stream` speaks the seeds' browser client: an `EventSource` whose
+ * `onmessage` reads unnamed `data:` frames — `{token}` per piece of text, then
+ * `{done: true, message_id, citations, usage}`, or `{error, code}`.
+ */
+export const eventSourceFrameSchema = z.union([
+  z.object({ token: z.string() }).strict(),
+  z
+    .object({
+      done: z.literal(true),
+      message_id: z.uuid(),
+      citations: z.array(citationSchema),
+      usage: usageSchema,
+    })
+    .strict(),
+  z
+    .object({
+      error: z.string().describe('What went wrong, for a person'),
+      code: z.string(),
+      message_id: z.uuid().optional(),
+    })
+    .strict(),
+]);
+export type EventSourceFrame = z.infer<typeof eventSourceFrameSchema>;
+
+/** One `data:` chunk of `POST /v1/chat/completions` with `stream: true` (OpenAI wire format). */
+export const chatCompletionChunkSchema = z
+  .object({
+    id: z.string().startsWith('chatcmpl-'),
+    object: z.literal('chat.completion.chunk'),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        index: z.number().int(),
+        delta: z.object({ role: z.literal('assistant').optional(), content: z.string().optional() }),
+        finish_reason: z.enum(['stop', 'length']).nullable(),
+        logprobs: z.null(),
+      }),
+    ),
+    usage: z
+      .object({
+        prompt_tokens: z.number().int(),
+        completion_tokens: z.number().int(),
+        total_tokens: z.number().int(),
+      })
+      .optional(),
+    citations: z.array(citationSchema).optional().describe('Nexus: on the last chunk'),
+  })
+  .or(z.object({ error: z.object({ code: z.string(), message: z.string(), type: z.string() }).loose() }));
+
+/** `POST /v1/chat/completions` without streaming (OpenAI wire format, `citations` added). */
+export const chatCompletionSchema = z.object({
+  id: z.string().startsWith('chatcmpl-'),
+  object: z.literal('chat.completion'),
+  created: z.number().int(),
+  model: z.string(),
+  choices: z.array(
+    z.object({
+      index: z.number().int(),
+      message: z.object({ role: z.literal('assistant'), content: z.string(), refusal: z.null() }),
+      finish_reason: z.literal('stop'),
+      logprobs: z.null(),
+    }),
+  ),
+  usage: z.object({
+    prompt_tokens: z.number().int(),
+    completion_tokens: z.number().int(),
+    total_tokens: z.number().int(),
+  }),
+  citations: z.array(citationSchema),
+});
+
 /** `POST /v1/chat` (API keys). */
 export const publicChatRequestSchema = z.object({
   message: z.string().trim().min(1, 'must not be empty').max(8000),

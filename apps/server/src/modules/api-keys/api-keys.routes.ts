@@ -8,9 +8,14 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors.ts';
-import { requireUser } from '../auth/access.ts';
-import { type ApiKeyRow, findApiKeyById, listApiKeys } from './api-keys.repository.ts';
-import { createApiKey, revokeApiKeyById } from './api-keys.service.ts';
+import { requireUser } from '../access/access.service.ts';
+import {
+  type ApiKeyRow,
+  createApiKeyAsAdmin,
+  describeApiKey,
+  listTenantApiKeys,
+  revokeApiKeyAsAdmin,
+} from './api-keys.service.ts';
 
 export function toApiKeyResponse(row: ApiKeyRow) {
   return {
@@ -28,12 +33,10 @@ export function toApiKeyResponse(row: ApiKeyRow) {
 
 export const registerApiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
-  const admin = { access: { role: 'super_admin' as const } };
 
   app.get(
-    '/api/v1/admin/api-keys',
+    '/api-keys',
     {
-      config: admin,
       schema: {
         tags: ['admin'],
         summary: "The tenant's API keys (secrets are never shown again)",
@@ -42,14 +45,13 @@ export const registerApiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const principal = requireUser(request);
-      return { api_keys: (await listApiKeys(db.kysely, principal.tenantId)).map(toApiKeyResponse) };
+      return { api_keys: (await listTenantApiKeys(db, principal.tenantId)).map(toApiKeyResponse) };
     },
   );
 
   app.post(
-    '/api/v1/admin/api-keys',
+    '/api-keys',
     {
-      config: admin,
       schema: {
         tags: ['admin'],
         summary: 'Create an API key; the response holds the key, shown this once',
@@ -60,35 +62,31 @@ export const registerApiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const principal = requireUser(request);
       const body = request.body;
-      const created = await db.transaction((trx) =>
-        createApiKey(trx, {
-          tenantId: principal.tenantId,
-          name: body.name,
-          botId: body.bot_id ?? null,
-          rateLimitPerMinute: body.rate_limit_per_minute ?? null,
-          expiresAt: body.expires_at ? new Date(body.expires_at) : null,
-          actorUserId: principal.userId,
-          ip: request.ip,
-        }),
-      );
+      const created = await createApiKeyAsAdmin(db, {
+        tenantId: principal.tenantId,
+        name: body.name,
+        botId: body.bot_id ?? null,
+        rateLimitPerMinute: body.rate_limit_per_minute ?? null,
+        expiresAt: body.expires_at ? new Date(body.expires_at) : null,
+        actorUserId: principal.userId,
+        ip: request.ip,
+      });
       reply.header('cache-control', 'no-store');
       return reply.status(201).send({ api_key: toApiKeyResponse(created.apiKey), key: created.key });
     },
   );
 
   app.delete(
-    '/api/v1/admin/api-keys/:id',
-    { config: admin, schema: { tags: ['admin'], summary: 'Revoke an API key', params: idParamsSchema } },
+    '/api-keys/:id',
+    { schema: { tags: ['admin'], summary: 'Revoke an API key', params: idParamsSchema } },
     async (request, reply) => {
       const principal = requireUser(request);
-      await db.transaction((trx) =>
-        revokeApiKeyById(trx, {
-          tenantId: principal.tenantId,
-          id: request.params.id,
-          actorUserId: principal.userId,
-          ip: request.ip,
-        }),
-      );
+      await revokeApiKeyAsAdmin(db, {
+        tenantId: principal.tenantId,
+        id: request.params.id,
+        actorUserId: principal.userId,
+        ip: request.ip,
+      });
       return reply.status(204).send();
     },
   );
@@ -109,16 +107,8 @@ export const registerApiKeyIntrospectionRoute: FastifyPluginAsyncZod = async (ap
     async (request) => {
       const principal = request.principal;
       if (principal?.kind !== 'api_key') throw new AppError('unauthorized:api_key', 'Send an API key.');
-      const [row, tenant] = await Promise.all([
-        findApiKeyById(db.kysely, principal.tenantId, principal.apiKeyId),
-        db.kysely
-          .selectFrom('tenants')
-          .select(['id', 'slug'])
-          .where('id', '=', principal.tenantId)
-          .executeTakeFirstOrThrow(),
-      ]);
-      if (!row) throw new AppError('unauthorized:api_key', 'The API key is not valid.');
-      return { ...toApiKeyResponse(row), tenant };
+      const { apiKey, tenant } = await describeApiKey(db, principal);
+      return { ...toApiKeyResponse(apiKey), tenant };
     },
   );
 };

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { Executor } from '../../platform/db/database.ts';
+import { hashToken } from '../../platform/crypto/opaque-tokens.ts';
+import type { Db, Executor } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
-import { insertAuditEvent } from '../audit/audit.repository.ts';
-import { hashToken } from '../auth/auth.tokens.ts';
+import { recordAuditEvent } from '../audit/audit.service.ts';
+import { getTenant } from '../tenancy/tenancy.service.ts';
 import {
   type ApiKeyRow,
   findApiKeyByHash,
   findApiKeyById,
   insertApiKey,
+  listApiKeys,
   revokeApiKey,
+  touchApiKey,
 } from './api-keys.repository.ts';
 
 /**
@@ -59,7 +62,7 @@ export async function createApiKey(
     createdBy: input.actorUserId ?? null,
     expiresAt: input.expiresAt ?? null,
   });
-  await insertAuditEvent(executor, {
+  await recordAuditEvent(executor, {
     tenantId: input.tenantId,
     actorUserId: input.actorUserId ?? null,
     action: 'api_key.created',
@@ -87,7 +90,7 @@ export async function revokeApiKeyById(
   const existing = await findApiKeyById(executor, input.tenantId, input.id);
   if (!existing) throw new AppError('not_found:api_key', 'No such API key.');
   if (!(await revokeApiKey(executor, input.tenantId, input.id))) return; // already revoked: idempotent
-  await insertAuditEvent(executor, {
+  await recordAuditEvent(executor, {
     tenantId: input.tenantId,
     actorUserId: input.actorUserId,
     action: 'api_key.revoked',
@@ -96,4 +99,43 @@ export async function revokeApiKeyById(
     before: { name: existing.name, prefix: existing.prefix },
     ip: input.ip,
   });
+}
+
+/** Records that a key was used now (fire and forget from the authentication hook). */
+export function recordApiKeyUse(executor: Executor, id: string): Promise<void> {
+  return touchApiKey(executor, id);
+}
+
+export type { ApiKeyRow } from './api-keys.repository.ts';
+
+export function listTenantApiKeys(db: Db, tenantId: string): Promise<ApiKeyRow[]> {
+  return listApiKeys(db.kysely, tenantId);
+}
+
+/** An admin creates a key (audited); the key itself is in the result, once. */
+export function createApiKeyAsAdmin(
+  db: Db,
+  input: CreateApiKeyInput,
+): Promise<{ key: string; apiKey: ApiKeyRow }> {
+  return db.transaction((trx) => createApiKey(trx, input));
+}
+
+export function revokeApiKeyAsAdmin(
+  db: Db,
+  input: { tenantId: string; id: string; actorUserId: string | null; ip: string | null },
+): Promise<void> {
+  return db.transaction((trx) => revokeApiKeyById(trx, input));
+}
+
+/** The key a developer is calling with, and its tenant. */
+export async function describeApiKey(
+  db: Db,
+  principal: { tenantId: string; apiKeyId: string },
+): Promise<{ apiKey: ApiKeyRow; tenant: { id: string; slug: string } }> {
+  const [apiKey, tenant] = await Promise.all([
+    findApiKeyById(db.kysely, principal.tenantId, principal.apiKeyId),
+    getTenant(db.kysely, principal.tenantId),
+  ]);
+  if (!apiKey) throw new AppError('unauthorized:api_key', 'The API key is not valid.');
+  return { apiKey, tenant: { id: tenant.id, slug: tenant.slug } };
 }

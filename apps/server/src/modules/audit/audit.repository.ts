@@ -31,24 +31,47 @@ export async function insertAuditEvent(executor: Executor, event: AuditEvent): P
     .execute();
 }
 
-/** An admin's change, recorded with who made it (a signed-in user) and from where. */
-export function auditAdminAction(
+export interface AuditEventRow {
+  id: number;
+  action: string;
+  actorUserId: string | null;
+  actorApiKeyId: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  before: unknown;
+  after: unknown;
+  ip: string | null;
+  createdAt: Date;
+}
+
+/** A tenant's events, newest first: `limit` of them before id `before`, by exact action or `prefix.`. */
+export async function listAuditEvents(
   executor: Executor,
-  request: { ip: string },
-  actor: { tenantId: string; userId: string },
-  action: string,
-  target: { type: string; id: string },
-  before: unknown,
-  after: unknown,
-): Promise<void> {
-  return insertAuditEvent(executor, {
-    tenantId: actor.tenantId,
-    actorUserId: actor.userId,
-    action,
-    targetType: target.type,
-    targetId: target.id,
-    before,
-    after,
-    ip: request.ip,
-  });
+  tenantId: string,
+  filters: { limit: number; before?: number | undefined; action?: string | undefined },
+): Promise<AuditEventRow[]> {
+  let query = executor
+    .selectFrom('audit_log')
+    .select([
+      'id',
+      'action',
+      'actor_user_id as actorUserId',
+      'actor_api_key_id as actorApiKeyId',
+      'target_type as targetType',
+      'target_id as targetId',
+      'before',
+      'after',
+      'ip',
+      'created_at as createdAt',
+    ])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('id', 'desc')
+    .limit(filters.limit);
+  if (filters.before) query = query.where('id', '<', filters.before);
+  if (filters.action) {
+    query = filters.action.endsWith('.')
+      ? query.where('action', 'like', `${filters.action.replace(/[\\%_]/g, '\\$&')}%`)
+      : query.where('action', '=', filters.action);
+  }
+  return (await query.execute()) as AuditEventRow[];
 }

@@ -1,13 +1,13 @@
 import { auditLogQuerySchema, auditLogSchema } from '@nexus/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { requireUser } from '../auth/access.ts';
+import { requireUser } from '../access/access.service.ts';
+import { pageAuditEvents } from './audit.service.ts';
 
 export const registerAuditRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
   app.get(
-    '/api/v1/admin/audit-log',
+    '/audit-log',
     {
-      config: { access: { role: 'super_admin' } },
       schema: {
         tags: ['admin'],
         summary: 'Security and admin events, newest first',
@@ -17,35 +17,21 @@ export const registerAuditRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const principal = requireUser(request);
-      const { limit, before, action } = request.query;
-      let query = db.kysely
-        .selectFrom('audit_log')
-        .selectAll()
-        .where('tenant_id', '=', principal.tenantId)
-        .orderBy('id', 'desc')
-        .limit(limit + 1);
-      if (before) query = query.where('id', '<', before);
-      if (action) {
-        query = action.endsWith('.')
-          ? query.where('action', 'like', `${action.replace(/[\\%_]/g, '\\$&')}%`)
-          : query.where('action', '=', action);
-      }
-      const rows = await query.execute();
-      const page = rows.slice(0, limit);
+      const { events, nextBefore } = await pageAuditEvents(db, principal.tenantId, request.query);
       return {
-        events: page.map((row) => ({
-          id: row.id,
-          action: row.action,
-          actor_user_id: row.actor_user_id,
-          actor_api_key_id: row.actor_api_key_id,
-          target_type: row.target_type,
-          target_id: row.target_id,
-          before: row.before,
-          after: row.after,
-          ip: row.ip,
-          created_at: row.created_at.toISOString(),
+        events: events.map((event) => ({
+          id: event.id,
+          action: event.action,
+          actor_user_id: event.actorUserId,
+          actor_api_key_id: event.actorApiKeyId,
+          target_type: event.targetType,
+          target_id: event.targetId,
+          before: event.before,
+          after: event.after,
+          ip: event.ip,
+          created_at: event.createdAt.toISOString(),
         })),
-        next_before: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+        next_before: nextBefore,
       };
     },
   );

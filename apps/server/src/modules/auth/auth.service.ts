@@ -1,28 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthConfig } from '../../config.ts';
+import { generateOpaqueToken, hashToken } from '../../platform/crypto/opaque-tokens.ts';
+import { hashPassword, verifyPassword } from '../../platform/crypto/passwords.ts';
 import type { Db, Executor } from '../../platform/db/database.ts';
 import type { Role } from '../../platform/db/schema.ts';
 import { AppError } from '../../platform/errors.ts';
-import { insertAuditEvent } from '../audit/audit.repository.ts';
-import { hashPassword, verifyPassword } from '../users/password.ts';
+import type { UserPrincipal } from '../access/access.types.ts';
+import { recordAuditEvent } from '../audit/audit.service.ts';
 import {
   type AccountRow,
+  findAccountById,
   findAccountsByEmail,
   findRefreshTokenByHash,
   insertRefreshToken,
   markRefreshTokenRotated,
   recordSuccessfulLogin,
   revokeRefreshTokenFamily,
+  setTotpSecret,
 } from './auth.repository.ts';
-import { generateOpaqueToken, hashToken, signAccessToken } from './auth.tokens.ts';
+import { signAccessToken } from './auth.tokens.ts';
 import {
   clearLoginFailures,
   type LoginThrottlePolicy,
   loginWaitSeconds,
   recordLoginFailure,
 } from './login-throttle.ts';
-import { decryptSecret, type ServerKeys } from './server-keys.ts';
-import { verifyTotp } from './totp.ts';
+import { decryptSecret, encryptSecret, type ServerKeys } from './server-keys.ts';
+import { createTotpSecret, totpUri, verifyTotp } from './totp.ts';
+
+export type { AccountRow } from './auth.repository.ts';
 
 export interface AuthContext {
   db: Db;
@@ -160,7 +166,7 @@ export async function loginWithPassword(
     await recordLoginFailure(db.kysely, subject, policy);
     if (account) {
       // Not awaited: a real account's answer must not take longer than an unknown one's.
-      void insertAuditEvent(db.kysely, {
+      void recordAuditEvent(db.kysely, {
         tenantId: account.tenantId,
         actorUserId: account.id,
         action: 'auth.login_failed',
@@ -184,7 +190,7 @@ export async function loginWithPassword(
   return db.transaction(async (trx) => {
     await recordSuccessfulLogin(trx, account.id);
     await clearLoginFailures(trx, subject, policy);
-    await insertAuditEvent(trx, {
+    await recordAuditEvent(trx, {
       tenantId: account.tenantId,
       actorUserId: account.id,
       action: 'auth.login',
@@ -203,7 +209,6 @@ export async function refreshSession(
   context: AuthContext,
   refreshToken: string,
   client: ClientInfo,
-  loadAccount: (executor: Executor, tenantId: string, userId: string) => Promise<AccountRow | undefined>,
 ): Promise<SessionTokens> {
   const invalid = () =>
     new AppError('unauthorized:refresh_token', 'Your session has ended. Please sign in again.');
@@ -212,7 +217,7 @@ export async function refreshSession(
   if (stored.revokedAt || stored.expiresAt <= new Date()) throw invalid();
   const result = await context.db.transaction(async (trx) => {
     if (!(await markRefreshTokenRotated(trx, stored.id))) return null;
-    const account = await loadAccount(trx, stored.tenantId, stored.userId);
+    const account = await findAccountById(trx, stored.tenantId, stored.userId);
     if (!account?.isActive) throw invalid();
     return issueSession(context, trx, account, client, { familyId: stored.familyId, parentId: stored.id });
   });
@@ -220,7 +225,7 @@ export async function refreshSession(
   // Already rotated: reuse. Revoke the family outside the failed attempt.
   await context.db.transaction(async (trx) => {
     const revoked = await revokeRefreshTokenFamily(trx, stored.familyId);
-    await insertAuditEvent(trx, {
+    await recordAuditEvent(trx, {
       tenantId: stored.tenantId,
       actorUserId: stored.userId,
       action: 'auth.refresh_token_reused',
@@ -249,12 +254,54 @@ export async function logout(
   await context.db.transaction(async (trx) => {
     await revokeRefreshTokenFamily(trx, sessionFamily);
     if (actor) {
-      await insertAuditEvent(trx, {
+      await recordAuditEvent(trx, {
         tenantId: actor.tenantId,
         actorUserId: actor.userId,
         action: 'auth.logout',
         ip: client.ip,
       });
     }
+  });
+}
+
+/** Starts TOTP enrolment: a new secret (stored encrypted, not yet on) to add to an authenticator app. */
+export async function startTotpEnrolment(
+  context: AuthContext,
+  principal: UserPrincipal,
+): Promise<{ secret: string; otpauth_url: string }> {
+  if (principal.isTotpEnabled)
+    throw new AppError('conflict:totp', 'Two-factor authentication is already on.');
+  const secret = createTotpSecret();
+  await setTotpSecret(context.db.kysely, principal.userId, encryptSecret(context.keys, secret), false);
+  return { secret, otpauth_url: totpUri(secret, principal.email) };
+}
+
+/**
+ * Turns TOTP on with a code from the app (audited); the limited session that enrolled
+ * ends and a full one begins.
+ */
+export async function finishTotpEnrolment(
+  context: AuthContext,
+  principal: UserPrincipal,
+  code: string,
+  client: ClientInfo,
+): Promise<SessionTokens> {
+  const account = await findAccountById(context.db.kysely, principal.tenantId, principal.userId);
+  if (!account?.totpSecret || account.totpEnabledAt) {
+    throw new AppError('conflict:totp', 'Start enrolment first (POST /api/v1/auth/totp/enroll).');
+  }
+  if (!(await verifyTotp(decryptSecret(context.keys, account.totpSecret), code))) {
+    throw new AppError('bad_request:totp_invalid', 'The code is incorrect or expired; try the current one.');
+  }
+  return context.db.transaction(async (trx) => {
+    await setTotpSecret(trx, account.id, account.totpSecret, true);
+    await revokeRefreshTokenFamily(trx, principal.sessionId); // the limited session ends
+    await recordAuditEvent(trx, {
+      tenantId: account.tenantId,
+      actorUserId: account.id,
+      action: 'auth.totp_enabled',
+      ip: client.ip,
+    });
+    return issueSession(context, trx, { ...account, totpEnabledAt: new Date() }, client, null);
   });
 }

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Role } from '../../platform/db/schema.ts';
 import type { ServerKeys } from './server-keys.ts';
@@ -65,13 +64,4 @@ export async function verifyAccessToken(
     if (error instanceof joseErrors.JOSEError) return null;
     throw error;
   }
-}
-
-/** Opaque secrets handed out once (refresh tokens, API keys); only their SHA-256 is stored. */
-export function generateOpaqueToken(prefix: string): string {
-  return `${prefix}${randomBytes(32).toString('base64url')}`;
-}
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }

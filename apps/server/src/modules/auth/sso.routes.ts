@@ -1,17 +1,20 @@
 import { idParamsSchema } from '@nexus/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors.ts';
-import { insertAuditEvent } from '../audit/audit.repository.ts';
-import { resolveDepartment } from '../tenancy/tenancy.service.ts';
-import { requireUser } from './access.ts';
-import { clientInfo, setSessionCookies } from './auth.routes.ts';
-import { type AuthContext, issueSession } from './auth.service.ts';
+import { requireUser } from '../access/access.service.ts';
+import type { AuthContext } from './auth.service.ts';
 import { decryptSecret, encryptSecret } from './server-keys.ts';
+import { clientInfo, setSessionCookies } from './session-http.ts';
 import type { PendingSsoLogin, SsoErrorReason } from './sso.client.ts';
 import { SsoError } from './sso.client.ts';
-import { createSsoClientProvider, provisionSsoUser } from './sso.service.ts';
+import {
+  addDepartmentMapping,
+  completeSsoSignIn,
+  createSsoClientProvider,
+  listDepartmentMappings,
+  removeDepartmentMapping,
+} from './sso.service.ts';
 
 const PENDING_COOKIE = 'nexus_sso';
 const PENDING_COOKIE_PATH = '/api/v1/auth/sso';
@@ -119,10 +122,7 @@ export const registerSsoRoutes: FastifyPluginAsyncZod = async (app) => {
       const client = await getClient().catch(toAppError);
       const callbackUrl = new URL(request.url, sso.redirectUrl);
       const identity = await client.completeLogin(callbackUrl, pending).catch(toAppError);
-      const tokens = await db.transaction(async (trx) => {
-        const account = await provisionSsoUser(trx, sso, identity, request.ip);
-        return issueSession(context, trx, account, clientInfo(request));
-      });
+      const tokens = await completeSsoSignIn(context, sso, identity, clientInfo(request));
       setSessionCookies(
         reply,
         tokens,
@@ -139,38 +139,26 @@ const mappingSchema = z.object({ id: z.uuid(), claim_value: z.string(), departme
 /** The admin-editable mapping from IdP group ids (or department attributes) to departments. */
 export const registerGroupMappingRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
-  const admin = { access: { role: 'super_admin' as const } };
-  const list = (tenantId: string) =>
-    db.kysely
-      .selectFrom('idp_group_mappings')
-      .innerJoin('departments', 'departments.id', 'idp_group_mappings.department_id')
-      .innerJoin('regions', 'regions.id', 'departments.region_id')
-      .select([
-        'idp_group_mappings.id as id',
-        'idp_group_mappings.claim_value as claim_value',
-        sql<string>`regions.code || '/' || departments.code`.as('department'),
-      ])
-      .where('idp_group_mappings.tenant_id', '=', tenantId)
-      .orderBy('idp_group_mappings.claim_value')
-      .execute();
+  const actorOf = (request: Parameters<typeof requireUser>[0]) => {
+    const user = requireUser(request);
+    return { tenantId: user.tenantId, userId: user.userId, ip: request.ip };
+  };
 
   app.get(
-    '/api/v1/admin/sso/group-mappings',
+    '/sso/group-mappings',
     {
-      config: admin,
       schema: {
         tags: ['admin'],
         summary: 'IdP group → department mappings',
         response: { 200: z.object({ mappings: z.array(mappingSchema) }) },
       },
     },
-    async (request) => ({ mappings: await list(requireUser(request).tenantId) }),
+    async (request) => ({ mappings: await listDepartmentMappings(db, requireUser(request).tenantId) }),
   );
 
   app.post(
-    '/api/v1/admin/sso/group-mappings',
+    '/sso/group-mappings',
     {
-      config: admin,
       schema: {
         tags: ['admin'],
         summary: 'Map an IdP group id (or department attribute value) to a department',
@@ -182,67 +170,16 @@ export const registerGroupMappingRoutes: FastifyPluginAsyncZod = async (app) => 
       },
     },
     async (request, reply) => {
-      const principal = requireUser(request);
-      const created = await db.transaction(async (trx) => {
-        const department = await resolveDepartment(trx, principal.tenantId, request.body.department);
-        const existing = await trx
-          .selectFrom('idp_group_mappings')
-          .select('id')
-          .where('tenant_id', '=', principal.tenantId)
-          .where('claim_value', '=', request.body.claim_value)
-          .executeTakeFirst();
-        if (existing)
-          throw new AppError('conflict:group_mapping', `"${request.body.claim_value}" is already mapped.`);
-        const row = await trx
-          .insertInto('idp_group_mappings')
-          .values({
-            tenant_id: principal.tenantId,
-            claim_value: request.body.claim_value,
-            department_id: department.id,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await insertAuditEvent(trx, {
-          tenantId: principal.tenantId,
-          actorUserId: principal.userId,
-          action: 'sso.group_mapping_created',
-          targetType: 'group_mapping',
-          targetId: row.id,
-          after: request.body,
-          ip: request.ip,
-        });
-        return {
-          id: row.id,
-          claim_value: request.body.claim_value,
-          department: `${department.regionCode}/${department.code}`,
-        };
-      });
+      const created = await addDepartmentMapping(db, actorOf(request), request.body);
       return reply.status(201).send(created);
     },
   );
 
   app.delete(
-    '/api/v1/admin/sso/group-mappings/:id',
-    { config: admin, schema: { tags: ['admin'], summary: 'Remove a mapping', params: idParamsSchema } },
+    '/sso/group-mappings/:id',
+    { schema: { tags: ['admin'], summary: 'Remove a mapping', params: idParamsSchema } },
     async (request, reply) => {
-      const principal = requireUser(request);
-      await db.transaction(async (trx) => {
-        const result = await trx
-          .deleteFrom('idp_group_mappings')
-          .where('tenant_id', '=', principal.tenantId)
-          .where('id', '=', request.params.id)
-          .executeTakeFirst();
-        if (Number(result.numDeletedRows) === 0)
-          throw new AppError('not_found:group_mapping', 'No such mapping.');
-        await insertAuditEvent(trx, {
-          tenantId: principal.tenantId,
-          actorUserId: principal.userId,
-          action: 'sso.group_mapping_deleted',
-          targetType: 'group_mapping',
-          targetId: request.params.id,
-          ip: request.ip,
-        });
-      });
+      await removeDepartmentMapping(db, actorOf(request), request.params.id);
       return reply.status(204).send();
     },
   );

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { splitSentences } from '../ingestion/sentences.ts';
-import { REFUSAL_TEXT } from '../llm/llm.defaults.ts';
+import { splitSentences } from '../../platform/text/sentences.ts';
 import type { ModelPassage } from '../llm/llm.types.ts';
-import { formatGroundedTurn, PASSAGES_ARE_DATA } from './chat.service.ts';
+import { REFUSAL_TEXT } from '../llm/llm.types.ts';
+import { formatGroundedTurn, PASSAGES_ARE_DATA } from './answering.ts';
 import { CitationFilter } from './citations.ts';
 import {
   composeAnswer,

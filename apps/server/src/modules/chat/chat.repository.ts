@@ -2,13 +2,7 @@ import type { Citation } from '@nexus/contracts';
 import { type Selectable, sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.ts';
 import { containsPattern } from '../../platform/db/like.ts';
-import type {
-  ConversationMode,
-  ConversationsTable,
-  LlmConfigsTable,
-  LlmMode,
-  MessagesTable,
-} from '../../platform/db/schema.ts';
+import type { ConversationMode, ConversationsTable, MessagesTable } from '../../platform/db/schema.ts';
 
 /** Who owns a conversation: a signed-in user, or an API key (the developer API). */
 export type ConversationOwner = { tenantId: string } & ({ userId: string } | { apiKeyId: string });
@@ -235,59 +229,4 @@ export async function upsertFeedback(
     )
     .returning(['id', 'message_id', 'rating', 'comment'])
     .executeTakeFirstOrThrow();
-}
-
-export interface ActiveModelSettings {
-  config: Selectable<LlmConfigsTable> | undefined;
-  fallback: Selectable<LlmConfigsTable> | undefined;
-  systemPrompt: string | undefined;
-}
-
-/** The active model config (and its fallback) and system prompt of a tenant for one mode. */
-export async function findActiveModelSettings(
-  executor: Executor,
-  tenantId: string,
-  mode: LlmMode,
-): Promise<ActiveModelSettings> {
-  const config = await executor
-    .selectFrom('llm_configs')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('mode', '=', mode)
-    .where('is_active', '=', true)
-    .executeTakeFirst();
-  const prompt = await executor
-    .selectFrom('system_prompts')
-    .select('content')
-    .where('tenant_id', '=', tenantId)
-    .where('mode', '=', mode)
-    .where('is_active', '=', true)
-    .executeTakeFirst();
-  const fallback = config?.fallback_config_id
-    ? await executor
-        .selectFrom('llm_configs')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', config.fallback_config_id)
-        .executeTakeFirst()
-    : undefined;
-  return { config, fallback, systemPrompt: prompt?.content };
-}
-
-/** USD per million input/output tokens: the tenant's own price, else the global one, else none. */
-export async function findModelPrice(
-  executor: Executor,
-  tenantId: string,
-  provider: string,
-  model: string,
-): Promise<{ input: number; output: number } | undefined> {
-  const row = await executor
-    .selectFrom('model_prices')
-    .select(['input_usd_per_million', 'output_usd_per_million'])
-    .where('provider', '=', provider)
-    .where('model', '=', model)
-    .where((eb) => eb.or([eb('tenant_id', '=', tenantId), eb('tenant_id', 'is', null)]))
-    .orderBy(sql`tenant_id IS NULL`)
-    .executeTakeFirst();
-  return row ? { input: row.input_usd_per_million, output: row.output_usd_per_million } : undefined;
 }

@@ -1,9 +1,8 @@
 import { stemmer } from 'stemmer';
-import { countTokens } from '../ingestion/chunker.ts';
-import { splitSentences } from '../ingestion/sentences.ts';
-import { OFFLINE_MODEL, REFUSAL_TEXT } from '../llm/llm.defaults.ts';
+import { splitSentences } from '../../platform/text/sentences.ts';
+import { countTokens } from '../../platform/text/tokens.ts';
 import type { AnswerModel, GenerateRequest, Generation, ModelPassage } from '../llm/llm.types.ts';
-import { ModelError } from '../llm/llm.types.ts';
+import { ModelError, OFFLINE_MODEL, REFUSAL_TEXT } from '../llm/llm.types.ts';
 
 /**
  * The offline answerer: an extractive "model" behind the same interface as hosted ones.

@@ -1,21 +1,16 @@
-import { publicChatRequestSchema, publicChatResponseSchema } from '@nexus/contracts';
+import { chatCompletionSchema, publicChatRequestSchema, publicChatResponseSchema } from '@nexus/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ConversationMode } from '../../platform/db/schema.ts';
-import { runAsTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError } from '../../platform/errors.ts';
-import { type ApiKeyPrincipal, requirePrincipal } from '../auth/access.ts';
+import { requirePrincipal } from '../access/access.service.ts';
+import type { ApiKeyPrincipal } from '../access/access.types.ts';
 import type { ChatTurn } from '../llm/llm.types.ts';
-import { type ConversationRow, findConversation, insertConversation } from './chat.repository.ts';
-import {
-  answerOrThrow,
-  chatContext,
-  ownerFromPrincipal,
-  streamAnswer,
-  toAnswerInput,
-} from './chat.routes.ts';
-import { type AnswerOutcome, answerQuestion, toMessageResponse } from './chat.service.ts';
-import { openEventStream } from './event-stream.ts';
+import { startAnswer } from './answer-stream.ts';
+import { getConversation, startConversation } from './chat.service.ts';
+import { chatDependencies, runOptions } from './chat-context.ts';
+import { toMessageResponse } from './responses.ts';
+import { collectAnswer, completionUsage, sendCompletionChunks, sendNamedEvents } from './transports.ts';
 
 /**
  * The developer API (DESIGN.md §9, API keys only): `POST /v1/chat`, and
@@ -61,7 +56,7 @@ function requireApiKey(principal: ReturnType<typeof requirePrincipal>): ApiKeyPr
 
 export const registerPublicChatRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
-  const chat = chatContext(app);
+  const chat = chatDependencies(app);
 
   app.post(
     '/v1/chat',
@@ -76,23 +71,23 @@ export const registerPublicChatRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const principal = requireApiKey(requirePrincipal(request));
-      const owner = ownerFromPrincipal(principal);
       const { body } = request;
       if (body.bot_id && body.bot_id !== principal.botId) {
         throw new AppError('not_found:bot', 'No such bot for this API key.');
       }
-      const conversation: ConversationRow | undefined = await runAsTenant(db, owner.tenantId, (trx) =>
-        body.conversation_id
-          ? findConversation(trx, owner, body.conversation_id)
-          : insertConversation(trx, owner, { mode: 'rag', botId: principal.botId }),
+      const conversation = body.conversation_id
+        ? await getConversation(db, principal, body.conversation_id)
+        : await startConversation(db, principal, { mode: 'rag', botId: principal.botId });
+      const run = startAnswer(
+        chat,
+        { principal, conversation, content: body.message },
+        runOptions(request, { conversationIdInDone: true }),
       );
-      if (!conversation) throw new AppError('not_found:conversation', 'No such conversation.');
-      const input = { principal, conversation, content: body.message };
       if (body.stream) {
-        await streamAnswer(chat, request, reply, input, { conversation_id: conversation.id });
+        await sendNamedEvents(request, reply, run);
         return reply;
       }
-      const outcome = await answerOrThrow(chat, reply, input);
+      const outcome = await collectAnswer(reply, run);
       return { conversation_id: conversation.id, message: toMessageResponse(outcome.answer) };
     },
   );
@@ -122,7 +117,6 @@ export const registerPublicChatRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const principal = requireApiKey(requirePrincipal(request));
-      const owner = ownerFromPrincipal(principal);
       const { body } = request;
       const mode = MODELS[body.model];
       if (!mode) {
@@ -144,52 +138,28 @@ export const registerPublicChatRoutes: FastifyPluginAsyncZod = async (app) => {
         .filter((message) => message.role === 'user' || message.role === 'assistant')
         .map((message) => ({ role: message.role as 'user' | 'assistant', content: textOf(message.content) }))
         .filter((turn) => turn.content.trim());
-      const conversation = await runAsTenant(db, owner.tenantId, (trx) =>
-        insertConversation(trx, owner, { mode, botId: principal.botId }),
+      const conversation = await startConversation(db, principal, { mode, botId: principal.botId });
+      const meta = {
+        id: `chatcmpl-${conversation.id.replaceAll('-', '')}`,
+        created: Math.floor(Date.now() / 1000),
+        model: body.model,
+        includeUsage: body.stream_options?.include_usage === true,
+      };
+      const run = startAnswer(
+        chat,
+        { principal, conversation, content: question, history },
+        runOptions(request),
       );
-      const id = `chatcmpl-${conversation.id.replaceAll('-', '')}`;
-      const created = Math.floor(Date.now() / 1000);
-      const input = { principal, conversation, content: question, history };
-
       if (body.stream) {
-        const stream = openEventStream(request, reply, chat.heartbeatMs);
-        const send = (payload: Record<string, unknown>) =>
-          stream.write(`data: ${JSON.stringify(payload)}\n\n`);
-        const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-          send({ id, object: 'chat.completion.chunk', created, model: body.model, choices, ...extra });
-        const delta = (
-          content: Record<string, unknown>,
-          finish: string | null,
-          extra?: Record<string, unknown>,
-        ) => chunk([{ index: 0, delta: content, finish_reason: finish, logprobs: null }], extra);
-        try {
-          delta({ role: 'assistant', content: '' }, null);
-          const outcome = await answerQuestion(
-            chat.deps,
-            toAnswerInput(input, stream.signal, (text) => delta({ content: text }, null)),
-          );
-          if (outcome.error) {
-            send({ error: { ...outcome.error, type: 'model_error' } });
-          } else {
-            delta({}, 'stop', { citations: outcome.citations });
-            if (body.stream_options?.include_usage) chunk([], { usage: openAiUsage(outcome) });
-            stream.write('data: [DONE]\n\n');
-          }
-        } catch (error) {
-          request.log.error({ err: error }, 'chat completion stream failed');
-          send({ error: { code: 'internal', message: `The answer failed (request id ${request.id}).` } });
-        } finally {
-          stream.end();
-        }
+        await sendCompletionChunks(request, reply, run, meta);
         return reply;
       }
-
-      const outcome = await answerOrThrow(chat, reply, input);
-      return {
-        id,
+      const outcome = await collectAnswer(reply, run);
+      return chatCompletionSchema.parse({
+        id: meta.id,
         object: 'chat.completion',
-        created,
-        model: body.model,
+        created: meta.created,
+        model: meta.model,
         choices: [
           {
             index: 0,
@@ -198,17 +168,9 @@ export const registerPublicChatRoutes: FastifyPluginAsyncZod = async (app) => {
             logprobs: null,
           },
         ],
-        usage: openAiUsage(outcome),
+        usage: completionUsage(outcome.usage),
         citations: outcome.citations,
-      };
+      });
     },
   );
 };
-
-function openAiUsage(outcome: AnswerOutcome) {
-  return {
-    prompt_tokens: outcome.usage.input_tokens,
-    completion_tokens: outcome.usage.output_tokens,
-    total_tokens: outcome.usage.input_tokens + outcome.usage.output_tokens,
-  };
-}

@@ -2,16 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DEFAULT_TENANT_SLUG } from '../../platform/cli.ts';
 import type { Db } from '../../platform/db/database.ts';
 import type { Role } from '../../platform/db/schema.ts';
 import type { Embedder } from '../../platform/embeddings.ts';
 import type { JobQueue } from '../../platform/queue.ts';
-import { ingestDocumentVersion, resolveScope, submitSourceItem } from '../documents/documents.service.ts';
+import { ingestDocumentVersion, submitSourceItem } from '../documents/documents.service.ts';
 import type { ParseLimits } from '../ingestion/ingestion.types.ts';
-import { createTenant, resolveDepartment } from '../tenancy/tenancy.service.ts';
+import { createTenant, resolveDepartment, resolveScope } from '../tenancy/tenancy.service.ts';
 import { createUser } from '../users/users.service.ts';
 
-export const DEMO_TENANT = { slug: 'default', name: 'Northwind Meridian (demo)' } as const;
+export const DEMO_TENANT = { slug: DEFAULT_TENANT_SLUG, name: 'Northwind Meridian (demo)' } as const;
 export const DEMO_DOCUMENTS_DIRECTORY = fileURLToPath(new URL('../../../demo/', import.meta.url));
 
 export const DEMO_USERS: readonly { email: string; displayName: string; role: Role; department: string }[] = [

@@ -2,11 +2,37 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Config } from '../../config.ts';
+import { type CliCommand, parseFlags, tenantFlag, UsageError } from '../../platform/cli.ts';
 import type { Db } from '../../platform/db/database.ts';
 import type { Embedder } from '../../platform/embeddings.ts';
 import { AppError } from '../../platform/errors.ts';
-import { requireTenant } from '../tenancy/tenancy.service.ts';
-import { ingestDocumentVersion, resolveScope, submitSourceItem } from './documents.service.ts';
+import { requireTenant, resolveScope } from '../tenancy/tenancy.service.ts';
+import { ingestDocumentVersion, parseCodeList, submitSourceItem } from './documents.service.ts';
+
+export const documentCommands: CliCommand[] = [
+  {
+    name: 'ingest',
+    usage: `ingest <path|url> [--departments UK/HR,…] [--regions UK,…] [--tenant SLUG]
+                                Ingest a file, a folder (recursively) or a web page`,
+    async run(args, { config, withDatabase }) {
+      const [target, ...rest] = args;
+      const flags = parseFlags(rest, {
+        departments: { type: 'string' },
+        regions: { type: 'string' },
+        tenant: { type: 'string' },
+      });
+      if (!target) throw new UsageError('ingest needs a file, folder or URL');
+      await withDatabase('ingest', (runtime) =>
+        ingestFromCommandLine(runtime.db, config, runtime.embedder, {
+          target,
+          tenantSlug: tenantFlag(flags),
+          departments: parseCodeList(flags.departments as string | undefined),
+          regions: parseCodeList(flags.regions as string | undefined),
+        }),
+      );
+    },
+  },
+];
 
 /**
  * `nexus ingest <path|url>`: files, folders (recursively) and web pages, ingested in

@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.ts';
 import { containsPattern } from '../../platform/db/like.ts';
-import type { PreparedChunk } from '../ingestion/pipeline.ts';
-import { documentAccessFilter, type Reader } from './access-scope.ts';
+import { toVectorLiteral, vectorType } from '../../platform/embeddings.ts';
+import { documentAccessFilter } from '../access/access.service.ts';
+import type { Reader } from '../access/access.types.ts';
+import type { PreparedChunk } from '../ingestion/ingestion.types.ts';
 
 export interface DocumentRow {
   id: string;
@@ -428,4 +430,36 @@ export async function refreshChunkStatistics(executor: Executor): Promise<boolea
   await sql`ANALYZE chunks (tenant_id, document_id, generation)`.execute(executor);
   await sql`ANALYZE documents`.execute(executor);
   return true;
+}
+
+/**
+ * Dense retrieval's index on chunks.embedding (pgvector). The column has no fixed dimension
+ * (models differ), so the HNSW index is an expression index on the cast to the configured
+ * dimension, limited to rows of that dimension; queries use the same cast.
+ */
+export async function ensureVectorIndex(executor: Executor, dimensions: number): Promise<void> {
+  const type = vectorType(dimensions);
+  await sql
+    .raw(
+      `CREATE INDEX IF NOT EXISTS chunks_embedding_${type}_${dimensions}_idx ON chunks
+       USING hnsw ((embedding::${type}(${dimensions})) ${type}_cosine_ops)
+       WHERE vector_dims(embedding) = ${dimensions}`,
+    )
+    .execute(executor);
+}
+
+export async function storeEmbeddings(
+  executor: Executor,
+  embedderId: string,
+  rows: { chunkId: string; embedding: number[] }[],
+): Promise<void> {
+  const batchSize = 200;
+  for (let start = 0; start < rows.length; start += batchSize) {
+    const batch = rows.slice(start, start + batchSize);
+    await sql`
+      UPDATE chunks SET embedding = data.embedding::vector, embedding_model = ${embedderId}
+      FROM unnest(${batch.map((row) => row.chunkId)}::uuid[], ${batch.map((row) => toVectorLiteral(row.embedding))}::text[])
+        AS data(id, embedding)
+      WHERE chunks.id = data.id`.execute(executor);
+  }
 }

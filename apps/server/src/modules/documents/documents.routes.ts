@@ -8,9 +8,8 @@ import {
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError } from '../../platform/errors.ts';
-import { hasNul, stripControlCharacters } from '../../platform/text.ts';
-import { requirePrincipal, requireUser } from '../auth/access.ts';
-import { readerFromPrincipal } from './access-scope.ts';
+import { hasNul, stripControlCharacters } from '../../platform/text/control-characters.ts';
+import { readerFromPrincipal, requirePrincipal, requireUser } from '../access/access.service.ts';
 import {
   addDocumentVersion,
   createUploadedDocument,
@@ -20,11 +19,11 @@ import {
   getDocumentFile,
   type IncomingFile,
   listDocuments,
-  loadScopeNames,
   parseCodeList,
+  scopeNamerFor,
 } from './documents.service.ts';
 
-type ScopeNamer = Awaited<ReturnType<typeof loadScopeNames>>;
+type ScopeNamer = Awaited<ReturnType<typeof scopeNamerFor>>;
 
 function toDocumentResponse(document: DocumentRow, names: ScopeNamer) {
   return {
@@ -215,7 +214,7 @@ export const registerDocumentRoutes: FastifyPluginAsyncZod = async (app) => {
       const reader = readerFromPrincipal(principal);
       const [{ documents, total }, names] = await Promise.all([
         listDocuments(db, reader, request.query),
-        loadScopeNames(db.kysely, principal.tenantId),
+        scopeNamerFor(db, principal.tenantId),
       ]);
       return { documents: documents.map((document) => toDocumentResponse(document, names)), total };
     },
@@ -235,7 +234,7 @@ export const registerDocumentRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const principal = requireUser(request);
       const document = await getDocument(db, readerFromPrincipal(principal), request.params.id);
-      return toDocumentResponse(document, await loadScopeNames(db.kysely, principal.tenantId));
+      return toDocumentResponse(document, await scopeNamerFor(db, principal.tenantId));
     },
   );
 

@@ -6,20 +6,27 @@ import type { Embedder } from '../../platform/embeddings.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { JobQueue, JobReference } from '../../platform/queue.ts';
-import { insertAuditEvent } from '../audit/audit.repository.ts';
-import type { UserPrincipal } from '../auth/access.ts';
-import { DEFAULT_PARSE_LIMITS, ParseError, type ParseLimits } from '../ingestion/ingestion.types.ts';
-import { type PreparedChunk, prepareDocument } from '../ingestion/pipeline.ts';
-import { type PreparedInThread, prepareDocumentInThread } from '../ingestion/pipeline-thread.ts';
+import { authorizeScope, canManageDocument } from '../access/access.service.ts';
+import type { Reader, Scope, UserPrincipal } from '../access/access.types.ts';
+import { recordAuditEvent } from '../audit/audit.service.ts';
+import {
+  type PreparedInThread,
+  prepareDocument,
+  prepareDocumentInThread,
+} from '../ingestion/ingestion.service.ts';
+import {
+  DEFAULT_PARSE_LIMITS,
+  ParseError,
+  type ParseLimits,
+  type PreparedChunk,
+} from '../ingestion/ingestion.types.ts';
 import { recordJob } from '../jobs/jobs.service.ts';
-import { storeEmbeddings } from '../retrieval/vector-index.ts';
 import { ensureSource } from '../sources/sources.service.ts';
-import { findRegion, listDepartments, listRegions } from '../tenancy/tenancy.repository.ts';
-import { resolveDepartment } from '../tenancy/tenancy.service.ts';
-import type { Reader } from './access-scope.ts';
+import { loadScopeNames, resolveScope } from '../tenancy/tenancy.service.ts';
 import {
   activateGeneration,
   allocateGeneration,
+  ensureVectorIndex as createVectorIndex,
   type DocumentListFilters,
   type DocumentRow,
   deleteDocumentRow,
@@ -34,9 +41,12 @@ import {
   insertDocument,
   listReadableDocuments,
   refreshChunkStatistics,
+  storeEmbeddings,
   updateDocument,
   upsertDocumentBlob,
 } from './documents.repository.ts';
+
+export type { Scope } from '../access/access.types.ts';
 
 /**
  * A document's lifecycle: created (an upload, or an item of a source), given versions
@@ -46,11 +56,6 @@ import {
  */
 
 export type { DocumentRow } from './documents.repository.ts';
-
-export interface Scope {
-  departmentIds: string[];
-  regionIds: string[];
-}
 
 /** A file as received: from an upload, a folder, a web page. */
 export interface IncomingFile {
@@ -70,84 +75,11 @@ export function contentHash(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Parses `UK/HR,US/Finance` and `UK,APAC` into ids of this tenant (unknown codes are a 400). */
-export async function resolveScope(
-  executor: Executor,
-  tenantId: string,
-  codes: { departments: string[]; regions: string[] },
-): Promise<Scope> {
-  const departmentIds: string[] = [];
-  for (const code of codes.departments) {
-    try {
-      departmentIds.push((await resolveDepartment(executor, tenantId, code)).id);
-    } catch (error) {
-      if (error instanceof AppError) throw new AppError('bad_request:scope', error.message);
-      throw error;
-    }
-  }
-  const regionIds: string[] = [];
-  for (const code of codes.regions) {
-    const region = await findRegion(executor, tenantId, { code });
-    if (!region) throw new AppError('bad_request:scope', `No region "${code}" in this tenant.`);
-    regionIds.push(region.id);
-  }
-  return { departmentIds: [...new Set(departmentIds)], regionIds: [...new Set(regionIds)] };
-}
-
 export function parseCodeList(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')
     .map((code) => code.trim())
     .filter(Boolean);
-}
-
-/**
- * Who may put a document in a scope: a super_admin anywhere (empty scope = the whole
- * tenant); a content_manager only within their own department or region, and an
- * empty scope from them means their department.
- */
-export function authorizeScope(principal: UserPrincipal, scope: Scope): Scope {
-  if (principal.role === 'super_admin') return scope;
-  if (principal.role !== 'content_manager')
-    throw new AppError('forbidden:role', 'Only content managers can add documents.');
-  if (scope.departmentIds.length === 0 && scope.regionIds.length === 0) {
-    if (!principal.departmentId) {
-      throw new AppError(
-        'forbidden:scope',
-        'You have no department; ask an admin to set one before uploading.',
-      );
-    }
-    return { departmentIds: [principal.departmentId], regionIds: [] };
-  }
-  if (!isWithinManagedScope(principal, scope)) {
-    throw new AppError(
-      'forbidden:scope',
-      'Content managers can only share documents with their own department or region.',
-    );
-  }
-  return scope;
-}
-
-/** Every department of the scope is the manager's own, every region their region. */
-function isWithinManagedScope(principal: UserPrincipal, scope: Scope): boolean {
-  const isEmpty = scope.departmentIds.length === 0 && scope.regionIds.length === 0;
-  return (
-    !isEmpty &&
-    scope.departmentIds.every((id) => id === principal.departmentId) &&
-    scope.regionIds.every((id) => id === principal.regionId)
-  );
-}
-
-/**
- * Whether a principal may change (new version) or delete a document: a super_admin any
- * document of the tenant; a content_manager one whose whole scope lies within theirs —
- * what they could have shared themselves. A tenant-wide document, or one shared with
- * another department too, is beyond them even though they can read it.
- */
-export function canManageDocument(principal: UserPrincipal, document: Scope): boolean {
-  if (principal.role === 'super_admin') return true;
-  if (principal.role !== 'content_manager') return false;
-  return isWithinManagedScope(principal, document);
 }
 
 /** A document the principal may read (else 404) and manage (else 403). */
@@ -204,7 +136,7 @@ export async function createUploadedDocument(
     });
     await storeOriginal(trx, document, upload.file, contentHash(upload.file.bytes));
     const jobId = await queueIngestion(trx, queue, document, principal.userId);
-    await insertAuditEvent(trx, {
+    await recordAuditEvent(trx, {
       tenantId: principal.tenantId,
       actorUserId: principal.userId,
       action: 'document.uploaded',
@@ -242,7 +174,7 @@ export async function addDocumentVersion(
     const jobId = registered.isUnchanged
       ? await recordFinishedJob(trx, document, principal.userId)
       : await queueIngestion(trx, queue, registered.document, principal.userId);
-    await insertAuditEvent(trx, {
+    await recordAuditEvent(trx, {
       tenantId: principal.tenantId,
       actorUserId: principal.userId,
       action: registered.isUnchanged ? 'document.version_unchanged' : 'document.version_added',
@@ -310,7 +242,7 @@ export async function submitSourceItem(
       };
     }
     const jobId = queue ? await queueIngestion(trx, queue, registered.document, null) : randomUUID();
-    await insertAuditEvent(trx, {
+    await recordAuditEvent(trx, {
       tenantId: item.tenantId,
       actorUserId: null,
       action: 'document.submitted',
@@ -651,7 +583,7 @@ export async function deleteDocument(
   await runAsTenant(db, principal.tenantId, async (trx) => {
     const document = await findManageableDocument(trx, principal, reader, id, 'delete');
     await deleteDocumentRow(trx, principal.tenantId, id);
-    await insertAuditEvent(trx, {
+    await recordAuditEvent(trx, {
       tenantId: principal.tenantId,
       actorUserId: principal.userId,
       action: 'document.deleted',
@@ -695,22 +627,6 @@ export async function getDocumentFile(db: Db, reader: Reader, id: string) {
   });
 }
 
-/** Maps scope ids to `REGION/DEPT` and region codes for responses. */
-export async function loadScopeNames(executor: Executor, tenantId: string) {
-  const [departments, regions] = await Promise.all([
-    listDepartments(executor, tenantId),
-    listRegions(executor, tenantId),
-  ]);
-  const departmentNames = new Map(
-    departments.map((department) => [department.id, `${department.regionCode}/${department.code}`]),
-  );
-  const regionNames = new Map(regions.map((region) => [region.id, region.code]));
-  return (scope: Scope) => ({
-    departments: scope.departmentIds.map((id) => departmentNames.get(id) ?? id),
-    regions: scope.regionIds.map((id) => regionNames.get(id) ?? id),
-  });
-}
-
 /**
  * After the last attempt: a document that never had a version becomes `failed` with the
  * reason; one that had keeps serving it (`ready`) and records why the new one is missing.
@@ -727,4 +643,14 @@ export async function markIngestionFailed(
     status: document.chunkCount > 0 && document.isActive ? 'ready' : 'failed',
     error: `The document could not be ingested: ${reason}`,
   });
+}
+
+/** Creates dense retrieval's HNSW index for the configured embedding dimension (at start-up). */
+export function ensureVectorIndex(db: Db, dimensions: number): Promise<void> {
+  return createVectorIndex(db.kysely, dimensions);
+}
+
+/** Names (`REGION/DEPT`, region codes) for the scope ids of a tenant's documents. */
+export function scopeNamerFor(db: Db, tenantId: string) {
+  return loadScopeNames(db.kysely, tenantId);
 }

@@ -1,6 +1,7 @@
 import { countTokens as countTokensWithTokenizer } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
-import { type ChunkOptions, chunkDocument, countTokens, SECTION_SEPARATOR } from './chunker.ts';
+import { countTokens } from '../../platform/text/tokens.ts';
+import { type ChunkOptions, chunkDocument, SECTION_SEPARATOR } from './chunker.ts';
 import type { Chunk, ParsedDocument, TextBlock } from './ingestion.types.ts';
 
 // ---------------------------------------------------------------------------------------------

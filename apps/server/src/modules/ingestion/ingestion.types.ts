@@ -1,3 +1,5 @@
+import { DEFAULT_PARSE_LIMITS as CONFIGURED_DEFAULTS } from '../../config.ts';
+
 /**
  * What parsers produce and the chunker consumes: a document as an ordered list of
  * text blocks that keep the structure retrieval and citations need (pages, headings,
@@ -40,12 +42,8 @@ export interface ParseLimits {
   maxDecompressedBytes: number;
 }
 
-export const DEFAULT_PARSE_LIMITS: ParseLimits = {
-  maxBytes: 50 * 1024 * 1024,
-  maxPages: 2_000,
-  maxDecompressedBytes: 200 * 1024 * 1024,
-};
-
+/** The configuration's defaults (NEXUS_MAX_UPLOAD_BYTES, NEXUS_MAX_PAGES, NEXUS_MAX_DECOMPRESSED_BYTES). */
+export const DEFAULT_PARSE_LIMITS: ParseLimits = CONFIGURED_DEFAULTS;
 export type ParseErrorCode =
   | 'empty'
   | 'encrypted'
@@ -77,4 +75,31 @@ export interface Chunk {
   /** Heading path of the section the chunk sits in, e.g. "Annual leave › Carry-over", or null. */
   section: string | null;
   tokenCount: number;
+}
+
+/** A chunk as the indexes store it. */
+export interface PreparedChunk {
+  ordinal: number;
+  text: string;
+  /** What lexical retrieval reads: title, section heading path and text. */
+  searchText: string;
+  /** Each character 4-gram of searchText once (char-grams.ts). */
+  searchGrams: string;
+  page: number | null;
+  section: string | null;
+  tokenCount: number;
+}
+
+export interface PreparedDocument {
+  title: string;
+  format: DocumentFormat;
+  mimeType: string;
+  chunks: PreparedChunk[];
+}
+
+export interface PrepareOptions {
+  limits: ParseLimits;
+  /** The document's title as stored; replaced by the parsed title when it is just the file name. */
+  title: string;
+  isTitleFromFile: boolean;
 }

@@ -1,5 +1,5 @@
-import type { DocumentFormat, ParseLimits } from './ingestion.types.ts';
-import { type PreparedChunk, type PreparedDocument, prepareDocument } from './pipeline.ts';
+import type { DocumentFormat, ParseLimits, PreparedChunk, PreparedDocument } from './ingestion.types.ts';
+import { prepareDocument } from './pipeline.ts';
 
 /**
  * The pipeline thread's side (see pipeline-thread.ts). A file is prepared once and kept

@@ -1,6 +1,6 @@
-import { distinctGrams } from './char-grams.ts';
+import { distinctGrams } from '../../platform/text/char-grams.ts';
 import { chunkDocument } from './chunker.ts';
-import type { Chunk, DocumentFormat, ParseLimits } from './ingestion.types.ts';
+import type { Chunk, PreparedChunk, PreparedDocument, PrepareOptions } from './ingestion.types.ts';
 import { type DocumentInput, parseDocument } from './parsers/index.ts';
 
 /**
@@ -9,33 +9,6 @@ import { type DocumentInput, parseDocument } from './parsers/index.ts';
  * database; the documents module stores what it hands back. Runs in a worker thread
  * (pipeline-thread.ts) so that a large file never blocks the server's event loop.
  */
-
-/** A chunk as the indexes store it. */
-export interface PreparedChunk {
-  ordinal: number;
-  text: string;
-  /** What lexical retrieval reads: title, section heading path and text. */
-  searchText: string;
-  /** Each character 4-gram of searchText once (char-grams.ts). */
-  searchGrams: string;
-  page: number | null;
-  section: string | null;
-  tokenCount: number;
-}
-
-export interface PreparedDocument {
-  title: string;
-  format: DocumentFormat;
-  mimeType: string;
-  chunks: PreparedChunk[];
-}
-
-export interface PrepareOptions {
-  limits: ParseLimits;
-  /** The document's title as stored; replaced by the parsed title when it is just the file name. */
-  title: string;
-  isTitleFromFile: boolean;
-}
 
 /** What lexical retrieval indexes for a chunk: title and section path weigh in with the text. */
 export function searchTextOf(title: string, chunk: Pick<Chunk, 'section' | 'text'>): string {

@@ -1,6 +1,6 @@
 import { idParamsSchema, jobSchema } from '@nexus/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { requireUser } from '../auth/access.ts';
+import { requireUser } from '../access/access.service.ts';
 import { getVisibleJob } from './jobs.service.ts';
 
 export const registerJobRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -19,7 +19,7 @@ export const registerJobRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const principal = requireUser(request);
-      const job = await getVisibleJob(db.kysely, principal, request.params.id);
+      const job = await getVisibleJob(db, principal, request.params.id);
       return {
         id: job.id,
         kind: job.kind,

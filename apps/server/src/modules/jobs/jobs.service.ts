@@ -1,4 +1,5 @@
-import type { Executor } from '../../platform/db/database.ts';
+import type { Db, Executor } from '../../platform/db/database.ts';
+import { runAsTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError } from '../../platform/errors.ts';
 import {
   findJobRecord,
@@ -43,8 +44,9 @@ export function updateJob(executor: Executor, id: string, changes: JobChanges): 
   return updateJobRecord(executor, id, changes);
 }
 
-export async function getVisibleJob(executor: Executor, viewer: JobViewer, id: string): Promise<JobRow> {
-  const job = await findJobRecord(executor, viewer.tenantId, id);
+/** A job the viewer may see (row-level security around it), or 404. */
+export async function getVisibleJob(db: Db, viewer: JobViewer, id: string): Promise<JobRow> {
+  const job = await runAsTenant(db, viewer.tenantId, (trx) => findJobRecord(trx, viewer.tenantId, id));
   const isVisible = job && (job.createdBy === viewer.userId || viewer.role !== 'user');
   if (!job || !isVisible) throw new AppError('not_found:job', 'No such job.');
   return job;

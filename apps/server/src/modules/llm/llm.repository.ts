@@ -1,6 +1,6 @@
 import { type Insertable, type Selectable, sql, type Updateable } from 'kysely';
 import type { Executor } from '../../platform/db/database.ts';
-import type { LlmConfigsTable, LlmMode, SystemPromptsTable } from '../../platform/db/schema.ts';
+import type { LlmConfigsTable, LlmMode, LlmProvider, SystemPromptsTable } from '../../platform/db/schema.ts';
 
 export type LlmConfigRow = Selectable<LlmConfigsTable>;
 export type SystemPromptRow = Selectable<SystemPromptsTable>;
@@ -154,4 +154,92 @@ export async function upsertTenantModelPrice(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** The active config, its fallback and the active system prompt of a tenant's mode. */
+export async function findActiveModelSettings(
+  executor: Executor,
+  tenantId: string,
+  mode: LlmMode,
+): Promise<{
+  config: LlmConfigRow | undefined;
+  fallback: LlmConfigRow | undefined;
+  systemPrompt: string | undefined;
+}> {
+  const config = await executor
+    .selectFrom('llm_configs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('mode', '=', mode)
+    .where('is_active', '=', true)
+    .executeTakeFirst();
+  const prompt = await executor
+    .selectFrom('system_prompts')
+    .select('content')
+    .where('tenant_id', '=', tenantId)
+    .where('mode', '=', mode)
+    .where('is_active', '=', true)
+    .executeTakeFirst();
+  const fallback = config?.fallback_config_id
+    ? await executor
+        .selectFrom('llm_configs')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', config.fallback_config_id)
+        .executeTakeFirst()
+    : undefined;
+  return { config, fallback, systemPrompt: prompt?.content };
+}
+
+/** USD per million input/output tokens: the tenant's own price, else the global one, else none. */
+export async function findModelPrice(
+  executor: Executor,
+  tenantId: string,
+  provider: string,
+  model: string,
+): Promise<{ input: number; output: number } | undefined> {
+  const row = await executor
+    .selectFrom('model_prices')
+    .select(['input_usd_per_million', 'output_usd_per_million'])
+    .where('provider', '=', provider)
+    .where('model', '=', model)
+    .where((eb) => eb.or([eb('tenant_id', '=', tenantId), eb('tenant_id', 'is', null)]))
+    .orderBy(sql`tenant_id IS NULL`)
+    .executeTakeFirst();
+  return row ? { input: row.input_usd_per_million, output: row.output_usd_per_million } : undefined;
+}
+
+/** A tenant's first settings: one active config and one system prompt (version 1) per mode. */
+export async function insertModelSettings(
+  executor: Executor,
+  tenantId: string,
+  settings: readonly { mode: LlmMode; name: string; provider: LlmProvider; model: string; prompt: string }[],
+): Promise<void> {
+  await executor
+    .insertInto('llm_configs')
+    .values(
+      settings.map((setting) => ({
+        tenant_id: tenantId,
+        mode: setting.mode,
+        name: setting.name,
+        provider: setting.provider,
+        model: setting.model,
+        temperature: 0,
+        max_tokens: 1024,
+        is_active: true,
+      })),
+    )
+    .execute();
+  await executor
+    .insertInto('system_prompts')
+    .values(
+      settings.map((setting) => ({
+        tenant_id: tenantId,
+        mode: setting.mode,
+        version: 1,
+        content: setting.prompt,
+        is_active: true,
+      })),
+    )
+    .execute();
 }

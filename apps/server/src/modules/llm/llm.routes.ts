@@ -13,26 +13,22 @@ import {
   systemPromptSchema,
 } from '@nexus/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Executor } from '../../platform/db/database.ts';
-import type { LlmProvider } from '../../platform/db/schema.ts';
-import { AppError } from '../../platform/errors.ts';
-import { auditAdminAction } from '../audit/audit.repository.ts';
-import { requireUser } from '../auth/access.ts';
+import { requireUser } from '../access/access.service.ts';
 import {
-  activateSystemPrompt,
-  deactivateMode,
-  deleteLlmConfig,
-  findLlmConfig,
-  insertLlmConfig,
-  insertSystemPromptVersion,
-  type LlmConfigRow,
-  listLlmConfigs,
-  listModelPrices,
-  listSystemPrompts,
-  type SystemPromptRow,
-  updateLlmConfig,
-  upsertTenantModelPrice,
-} from './llm.repository.ts';
+  type AdminActor,
+  activatePrompt,
+  createModelConfig,
+  deleteModelConfig,
+  type LlmConfig,
+  listEffectivePrices,
+  listModelConfigs,
+  listPromptVersions,
+  type ModelPrice,
+  publishPrompt,
+  type SystemPrompt,
+  setTenantPrice,
+  updateModelConfig,
+} from './llm.service.ts';
 
 /**
  * Model administration (super admins): which provider and model answers each mode, its
@@ -40,89 +36,63 @@ import {
  * Keys are never stored: a config names the environment variable that holds its key.
  */
 
-function toLlmConfig(row: LlmConfigRow, env: NodeJS.ProcessEnv = process.env) {
+function toSystemPrompt(prompt: SystemPrompt) {
   return {
-    id: row.id,
-    mode: row.mode,
-    name: row.name,
-    provider: row.provider,
-    model: row.model,
-    base_url: row.base_url,
-    api_key_env: row.api_key_env,
-    api_key_present: row.api_key_env ? Boolean(env[row.api_key_env]) : false,
-    temperature: row.temperature,
-    max_tokens: row.max_tokens,
-    options: row.options,
-    fallback_config_id: row.fallback_config_id,
-    is_active: row.is_active,
-    updated_at: row.updated_at.toISOString(),
+    id: prompt.id,
+    mode: prompt.mode,
+    version: prompt.version,
+    content: prompt.content,
+    is_active: prompt.is_active,
+    created_at: prompt.created_at.toISOString(),
   };
 }
 
-function toSystemPrompt(row: SystemPromptRow) {
+function toModelPrice(price: ModelPrice) {
   return {
-    id: row.id,
-    mode: row.mode,
-    version: row.version,
-    content: row.content,
-    is_active: row.is_active,
-    created_at: row.created_at.toISOString(),
+    provider: price.provider,
+    model: price.model,
+    input_usd_per_million: price.inputUsdPerMillion,
+    output_usd_per_million: price.outputUsdPerMillion,
+    scope: price.scope,
   };
-}
-
-/** Settings a provider cannot work without, checked before they are stored. */
-function checkProviderSettings(config: {
-  provider: LlmProvider;
-  base_url: string | null;
-  options: Record<string, unknown>;
-}): void {
-  if (config.provider === 'openai_compatible' && !config.base_url) {
-    throw new AppError(
-      'bad_request:base_url',
-      'An OpenAI-compatible provider needs base_url (e.g. http://ollama:11434/v1).',
-    );
-  }
-  if (config.provider === 'azure_openai' && !config.base_url && !config.options.resource_name) {
-    throw new AppError(
-      'bad_request:base_url',
-      'Azure OpenAI needs base_url (https://<resource>.openai.azure.com/openai) or options.resource_name.',
-    );
-  }
 }
 
 export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
-  const admin = { access: { role: 'super_admin' as const } };
-
-  async function checkFallback(
-    executor: Executor,
-    tenantId: string,
-    id: string | null | undefined,
-    self?: string,
-  ) {
-    if (!id) return;
-    if (id === self) throw new AppError('bad_request:fallback', 'A config cannot be its own fallback.');
-    if (!(await findLlmConfig(executor, tenantId, id))) {
-      throw new AppError('bad_request:fallback', 'fallback_config_id names no model config of this tenant.');
-    }
-  }
+  const actorOf = (request: Parameters<typeof requireUser>[0]): AdminActor => {
+    const user = requireUser(request);
+    return { tenantId: user.tenantId, userId: user.userId, ip: request.ip };
+  };
+  const toLlmConfig = (config: LlmConfig) => ({
+    id: config.id,
+    mode: config.mode,
+    name: config.name,
+    provider: config.provider,
+    model: config.model,
+    base_url: config.base_url,
+    api_key_env: config.api_key_env,
+    api_key_present: config.api_key_env ? Boolean(app.config.readSecret(config.api_key_env)) : false,
+    temperature: config.temperature,
+    max_tokens: config.max_tokens,
+    options: config.options,
+    fallback_config_id: config.fallback_config_id,
+    is_active: config.is_active,
+    updated_at: config.updated_at.toISOString(),
+  });
 
   app.get(
-    '/api/v1/admin/llm-configs',
+    '/llm-configs',
     {
-      config: admin,
       schema: { tags: ['admin'], summary: 'Model configs per mode', response: { 200: llmConfigListSchema } },
     },
-    async (request) => {
-      const user = requireUser(request);
-      return { llm_configs: (await listLlmConfigs(db.kysely, user.tenantId)).map((row) => toLlmConfig(row)) };
-    },
+    async (request) => ({
+      llm_configs: (await listModelConfigs(db, requireUser(request).tenantId)).map(toLlmConfig),
+    }),
   );
 
   app.post(
-    '/api/v1/admin/llm-configs',
+    '/llm-configs',
     {
-      config: admin,
       schema: {
         tags: ['admin'],
         summary: 'Add a model config for a mode (optionally active at once)',
@@ -131,40 +101,15 @@ export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const user = requireUser(request);
-      const body = request.body;
-      checkProviderSettings(body);
-      const row = await db.transaction(async (trx) => {
-        await checkFallback(trx, user.tenantId, body.fallback_config_id);
-        if (body.is_active) await deactivateMode(trx, user.tenantId, body.mode);
-        const inserted = await insertLlmConfig(trx, {
-          tenant_id: user.tenantId,
-          ...body,
-          options: JSON.stringify(body.options),
-        });
-        await auditAdminAction(
-          trx,
-          request,
-          user,
-          'llm_config.created',
-          { type: 'llm_config', id: inserted.id },
-          null,
-          {
-            ...toLlmConfig(inserted),
-            api_key_present: undefined,
-          },
-        );
-        return inserted;
-      });
+      const created = await createModelConfig(db, actorOf(request), request.body);
       reply.code(201);
-      return toLlmConfig(row);
+      return toLlmConfig(created);
     },
   );
 
   app.patch(
-    '/api/v1/admin/llm-configs/:id',
+    '/llm-configs/:id',
     {
-      config: admin,
       schema: {
         tags: ['admin'],
         summary: 'Change a model config; `is_active: true` makes it the one its mode uses',
@@ -173,82 +118,24 @@ export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: llmConfigSchema },
       },
     },
-    async (request) => {
-      const user = requireUser(request);
-      const { id } = request.params;
-      const body = request.body;
-      return db.transaction(async (trx) => {
-        const before = await findLlmConfig(trx, user.tenantId, id);
-        if (!before) throw new AppError('not_found:llm_config', 'No such model config.');
-        const merged = {
-          provider: body.provider ?? before.provider,
-          base_url: body.base_url === undefined ? before.base_url : body.base_url,
-          options: body.options ?? before.options,
-        };
-        checkProviderSettings(merged);
-        await checkFallback(trx, user.tenantId, body.fallback_config_id, id);
-        if (body.is_active === false && before.is_active) {
-          throw new AppError(
-            'conflict:active_config',
-            'Activate another config for this mode instead: every mode needs an active model.',
-          );
-        }
-        if (body.is_active) await deactivateMode(trx, user.tenantId, before.mode, id);
-        const { options, ...rest } = body;
-        const updated = await updateLlmConfig(trx, user.tenantId, id, {
-          ...rest,
-          ...(options ? { options: JSON.stringify(options) } : {}),
-        });
-        await auditAdminAction(
-          trx,
-          request,
-          user,
-          'llm_config.updated',
-          { type: 'llm_config', id },
-          toLlmConfig(before),
-          toLlmConfig(updated!),
-        );
-        return toLlmConfig(updated!);
-      });
-    },
+    async (request) =>
+      toLlmConfig(await updateModelConfig(db, actorOf(request), request.params.id, request.body)),
   );
 
   app.delete(
-    '/api/v1/admin/llm-configs/:id',
+    '/llm-configs/:id',
     {
-      config: admin,
       schema: { tags: ['admin'], summary: 'Delete an inactive model config', params: idParamsSchema },
     },
     async (request, reply) => {
-      const user = requireUser(request);
-      await db.transaction(async (trx) => {
-        const before = await findLlmConfig(trx, user.tenantId, request.params.id);
-        if (!before) throw new AppError('not_found:llm_config', 'No such model config.');
-        if (before.is_active) {
-          throw new AppError(
-            'conflict:active_config',
-            'This config answers its mode: activate another one first.',
-          );
-        }
-        await deleteLlmConfig(trx, user.tenantId, before.id);
-        await auditAdminAction(
-          trx,
-          request,
-          user,
-          'llm_config.deleted',
-          { type: 'llm_config', id: before.id },
-          toLlmConfig(before),
-          null,
-        );
-      });
+      await deleteModelConfig(db, actorOf(request), request.params.id);
       return reply.code(204).send();
     },
   );
 
   app.get(
-    '/api/v1/admin/system-prompts',
+    '/system-prompts',
     {
-      config: admin,
       schema: {
         tags: ['admin'],
         summary: 'System prompt versions per mode, newest first',
@@ -256,17 +143,16 @@ export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: systemPromptListSchema },
       },
     },
-    async (request) => {
-      const user = requireUser(request);
-      const rows = await listSystemPrompts(db.kysely, user.tenantId, request.query.mode);
-      return { system_prompts: rows.map(toSystemPrompt) };
-    },
+    async (request) => ({
+      system_prompts: (await listPromptVersions(db, requireUser(request).tenantId, request.query.mode)).map(
+        toSystemPrompt,
+      ),
+    }),
   );
 
   app.post(
-    '/api/v1/admin/system-prompts',
+    '/system-prompts',
     {
-      config: admin,
       schema: {
         tags: ['admin'],
         summary: 'Publish a new version of a mode’s system prompt (it becomes active)',
@@ -275,37 +161,15 @@ export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const user = requireUser(request);
-      const row = await db.transaction(async (trx) => {
-        const inserted = await insertSystemPromptVersion(trx, {
-          tenantId: user.tenantId,
-          mode: request.body.mode,
-          content: request.body.content,
-          createdBy: user.userId,
-        });
-        await auditAdminAction(
-          trx,
-          request,
-          user,
-          'system_prompt.published',
-          { type: 'system_prompt', id: inserted.id },
-          null,
-          {
-            mode: inserted.mode,
-            version: inserted.version,
-          },
-        );
-        return inserted;
-      });
+      const published = await publishPrompt(db, actorOf(request), request.body);
       reply.code(201);
-      return toSystemPrompt(row);
+      return toSystemPrompt(published);
     },
   );
 
   app.post(
-    '/api/v1/admin/system-prompts/:id/activate',
+    '/system-prompts/:id/activate',
     {
-      config: admin,
       schema: {
         tags: ['admin'],
         summary: 'Make an earlier version active again (rollback)',
@@ -313,63 +177,26 @@ export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: systemPromptSchema },
       },
     },
-    async (request) => {
-      const user = requireUser(request);
-      return db.transaction(async (trx) => {
-        const activated = await activateSystemPrompt(trx, user.tenantId, request.params.id);
-        if (!activated) throw new AppError('not_found:system_prompt', 'No such system prompt.');
-        await auditAdminAction(
-          trx,
-          request,
-          user,
-          'system_prompt.activated',
-          { type: 'system_prompt', id: activated.id },
-          null,
-          {
-            mode: activated.mode,
-            version: activated.version,
-          },
-        );
-        return toSystemPrompt(activated);
-      });
-    },
+    async (request) => toSystemPrompt(await activatePrompt(db, actorOf(request), request.params.id)),
   );
 
   app.get(
-    '/api/v1/admin/model-prices',
+    '/model-prices',
     {
-      config: admin,
       schema: {
         tags: ['admin'],
         summary: 'USD per million tokens per provider/model (tenant prices override global ones)',
         response: { 200: modelPriceListSchema },
       },
     },
-    async (request) => {
-      const user = requireUser(request);
-      const rows = await listModelPrices(db.kysely, user.tenantId);
-      const seen = new Set<string>();
-      const prices = [];
-      for (const row of rows) {
-        const key = `${row.provider}\u0000${row.model}`;
-        if (seen.has(key)) continue; // the tenant's own price comes first and wins
-        seen.add(key);
-        prices.push({
-          provider: row.provider,
-          model: row.model,
-          input_usd_per_million: row.input_usd_per_million,
-          output_usd_per_million: row.output_usd_per_million,
-          scope: row.tenant_id ? ('tenant' as const) : ('global' as const),
-        });
-      }
-      return { model_prices: prices };
-    },
+    async (request) => ({
+      model_prices: (await listEffectivePrices(db, requireUser(request).tenantId)).map(toModelPrice),
+    }),
   );
 
   app.put(
-    '/api/v1/admin/model-prices',
+    '/model-prices',
     {
-      config: admin,
       schema: {
         tags: ['admin'],
         summary: 'Set this tenant’s price for a provider/model',
@@ -377,35 +204,14 @@ export const registerLlmAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: modelPriceSchema },
       },
     },
-    async (request) => {
-      const user = requireUser(request);
-      const { body } = request;
-      const row = await db.transaction(async (trx) => {
-        const saved = await upsertTenantModelPrice(trx, {
-          tenantId: user.tenantId,
-          provider: body.provider,
-          model: body.model,
-          input: body.input_usd_per_million,
-          output: body.output_usd_per_million,
-        });
-        await auditAdminAction(
-          trx,
-          request,
-          user,
-          'model_price.changed',
-          { type: 'model_price', id: saved.id },
-          null,
-          body,
-        );
-        return saved;
-      });
-      return {
-        provider: row.provider,
-        model: row.model,
-        input_usd_per_million: row.input_usd_per_million,
-        output_usd_per_million: row.output_usd_per_million,
-        scope: 'tenant' as const,
-      };
-    },
+    async (request) =>
+      toModelPrice(
+        await setTenantPrice(db, actorOf(request), {
+          provider: request.body.provider,
+          model: request.body.model,
+          inputUsdPerMillion: request.body.input_usd_per_million,
+          outputUsdPerMillion: request.body.output_usd_per_million,
+        }),
+      ),
   );
 };

@@ -1,3 +1,19 @@
+import type { LlmMode } from '../../platform/db/schema.ts';
+
+export const LLM_MODES: readonly LlmMode[] = [
+  'rag',
+  'assistant_summary',
+  'assistant_writing',
+  'assistant_translate',
+  'notebook',
+];
+
+/** The built-in extractive answerer: needs no keys and no network. */
+export const OFFLINE_MODEL = { provider: 'offline', model: 'nexus-extractive-1' } as const;
+
+/** What a grounded answer says, exactly, when the passages do not answer the question. */
+export const REFUSAL_TEXT = "I don't have enough information to answer this question.";
+
 /**
  * The one interface every answer model implements — the offline extractive answerer and
  * every hosted provider behind the AI SDK alike. Chat builds a GenerateRequest, streams the

@@ -3,11 +3,10 @@ import type { DatabaseConfig, EmbeddingConfig } from '../../config.ts';
 import { detectCapabilities, openDatabase } from '../../platform/db/database.ts';
 import { migrate } from '../../platform/db/migrations.ts';
 import { createEmbedder } from '../../platform/embeddings.ts';
-import { type BatchItem, importDocuments } from '../documents/documents.service.ts';
+import { type BatchItem, ensureVectorIndex, importDocuments } from '../documents/documents.service.ts';
 import { createTenant } from '../tenancy/tenancy.service.ts';
 import { evaluateRun, loadBeirDataset, percentile, type ScoredDocument } from './evaluation.ts';
 import { searchPassages } from './retrieval.service.ts';
-import { ensureVectorIndex } from './vector-index.ts';
 
 export interface EvalReport {
   dataset: string;

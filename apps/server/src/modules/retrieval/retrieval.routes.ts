@@ -1,7 +1,6 @@
 import { searchRequestSchema, searchResponseSchema } from '@nexus/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { requirePrincipal } from '../auth/access.ts';
-import { readerFromPrincipal } from '../documents/access-scope.ts';
+import { readerFromPrincipal, requirePrincipal } from '../access/access.service.ts';
 import { searchPassages, toSearchResult } from './retrieval.service.ts';
 
 export const registerRetrievalRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -1,11 +1,24 @@
-import { type RawBuilder, sql } from 'kysely';
 import { type Capabilities, type Db, detectCapabilities, type Executor } from '../../platform/db/database.ts';
 import { runAsTenant } from '../../platform/db/tenant-scope.ts';
 import type { Embedder } from '../../platform/embeddings.ts';
-import { documentAccessFilter, type Reader } from '../documents/access-scope.ts';
-import { countGrams, gramCounts, wordLikeTest } from '../ingestion/char-grams.ts';
-import { splitSentences } from '../ingestion/sentences.ts';
-import { rankWithVectors } from './vector-index.ts';
+import { countGrams, gramCounts, wordLikeTest } from '../../platform/text/char-grams.ts';
+import { splitSentences } from '../../platform/text/sentences.ts';
+import type { Reader } from '../access/access.types.ts';
+import {
+  analyzeQueryPieces,
+  type BM25Index,
+  GRAM_INDEX,
+  type Ranked,
+  rankByFullText,
+  rankByVectors,
+  readExactScores,
+  readGramWeights,
+  readPassages,
+  readSearchTexts,
+  scanIndexWindow,
+  WORD_INDEX,
+  walkIndexesOnly,
+} from './retrieval.repository.ts';
 
 /**
  * The ranking function behind search and chat: lexical BM25 over title + section +
@@ -89,7 +102,7 @@ export async function searchPassages(
       return withPassages(trx, reader, chosen);
     }
     // Hybrid: reciprocal-rank fusion of the lexical and the vector ranking.
-    const dense = await rankWithVectors(trx, reader, queryEmbedding, embedder.dimensions, pool);
+    const dense = await rankByVectors(trx, reader, queryEmbedding, embedder.dimensions, pool);
     return withPassages(trx, reader, limitPerDocument(fuseRankings([lexical, dense]), topK, maxPerDocument));
   });
   return rows
@@ -160,13 +173,6 @@ function limitPerDocument<T extends { document_id: string }>(
   return kept;
 }
 
-/** A chunk in a ranking, best first. */
-interface Ranked {
-  id: string;
-  document_id: string;
-  score: number;
-}
-
 /** A chunk's two lexical scores: BM25 over its stemmed words and over its character 4-grams. */
 export interface LexicalScores {
   id: string;
@@ -198,26 +204,19 @@ export function fuseLexicalScores(candidates: readonly LexicalScores[]): Ranked[
     .sort((left, right) => right.score - left.score || left.id.localeCompare(right.id));
 }
 
-/** A passage's link: the document's own URL, else its stored original (`/file`). */
-const SELECT_PASSAGE = sql`chunks.id AS chunk_id, chunks.document_id, documents.source_item_id, documents.title,
-  coalesce(documents.url, CASE WHEN EXISTS (SELECT 1 FROM document_blobs WHERE document_blobs.document_id = documents.id)
-    THEN ${sql.lit(DOCUMENT_FILE_PREFIX)} || documents.id || '/file' END) AS url,
-  chunks.page, chunks.section, chunks.text`;
-
 /** The chosen chunks' passages (access-filtered again), carrying their ranking scores, best first. */
 async function withPassages(
   executor: Executor,
   reader: Reader,
   chosen: readonly Ranked[],
 ): Promise<CandidateRow[]> {
-  if (chosen.length === 0) return [];
-  const result = await sql<CandidateRow>`
-    SELECT ${SELECT_PASSAGE}, 0::float8 AS score
-    FROM chunks JOIN documents ON documents.id = chunks.document_id AND documents.generation = chunks.generation
-    WHERE chunks.tenant_id = ${reader.tenantId} AND ${documentAccessFilter(reader)}
-      AND chunks.id = ANY(${chosen.map((ranked) => ranked.id)}::uuid[])`.execute(executor);
+  const rows = await readPassages(
+    executor,
+    reader,
+    chosen.map((ranked) => ranked.id),
+  );
   const scoreById = new Map(chosen.map((ranked) => [ranked.id, ranked.score]));
-  return result.rows
+  return rows
     .map((row) => ({ ...row, score: scoreById.get(row.chunk_id) ?? 0 }))
     .sort((left, right) => right.score - left.score || left.chunk_id.localeCompare(right.chunk_id));
 }
@@ -249,13 +248,12 @@ async function rankLexically(
   const queryGrams = gramCounts(query);
   const candidates = await lexicalCandidates(executor, reader, query, queryGrams, size, bm25);
   if (candidates.words.length === 0) return [];
-  const weights = bm25 ? await gramWeightsFromIndex(executor, [...queryGrams.keys()]) : null;
-  const texts = await sql<{ id: string; search_text: string }>`
-    SELECT chunks.id, chunks.search_text FROM chunks
-    WHERE chunks.tenant_id = ${reader.tenantId} AND chunks.id = ANY(${candidates.words.map((row) => row.id)}::uuid[])`.execute(
+  const weights = bm25 ? await readGramWeights(executor, [...queryGrams.keys()]) : null;
+  const textById = await readSearchTexts(
     executor,
+    reader.tenantId,
+    candidates.words.map((row) => row.id),
   );
-  const textById = new Map(texts.rows.map((row) => [row.id, row.search_text]));
   const textOf = (row: Ranked) => textById.get(row.id) ?? '';
   let words = candidates.words;
   if (candidates.byGramsAlone) {
@@ -292,7 +290,10 @@ async function lexicalCandidates(
   bm25: boolean,
 ): Promise<{ words: Ranked[]; byGramsAlone: boolean }> {
   if (!bm25)
-    return { words: await rankWithFullText(executor, reader, query, size.pool), byGramsAlone: false };
+    return {
+      words: await rankByFullText(executor, reader, query, { pool: size.pool, k1: K1, b: B }),
+      byGramsAlone: false,
+    };
   const terms = await withEachTermOnce(executor, query);
   if (terms === null) return { words: [], byGramsAlone: false };
   const words = await readableByIndex(executor, reader, WORD_INDEX, terms, size);
@@ -352,28 +353,6 @@ function candidateIdf(
 }
 
 /**
- * Gram weights from pg_textsearch: a gram's BM25 score against a text of just itself is
- * its idf times a factor that is the same for every gram (one occurrence, length one).
- */
-async function gramWeightsFromIndex(
-  executor: Executor,
-  grams: readonly string[],
-): Promise<Map<string, number>> {
-  const result = await sql<{ gram: string; weight: number }>`
-    SELECT gram, -bm25_text_bm25query_score(gram, to_bm25query(gram, 'chunks_grams_bm25_idx'))::float8 AS weight
-    FROM unnest(${grams}::text[]) AS gram`.execute(executor);
-  return new Map(result.rows.map((row) => [row.gram, row.weight]));
-}
-
-/** pg_textsearch's two BM25 indexes: stemmed words (0007) and character grams (0006). */
-interface BM25Index {
-  column: 'search_words' | 'search_grams';
-  name: string;
-}
-const WORD_INDEX: BM25Index = { column: 'search_words', name: 'chunks_search_bm25_idx' };
-const GRAM_INDEX: BM25Index = { column: 'search_grams', name: 'chunks_grams_bm25_idx' };
-
-/**
  * pg_textsearch's BM25 index yields chunks in score order; the access filter then keeps
  * the readable ones. The window of index results widens until enough readable passages
  * are found (or the index runs out), so a narrow scope still returns its share — the
@@ -384,61 +363,31 @@ async function readableByIndex(
   reader: Reader,
   index: BM25Index,
   text: string,
-  { pool, topK, maxPerDocument }: CandidateSize,
+  size: CandidateSize,
 ): Promise<Ranked[]> {
-  const bm25Query = sql`to_bm25query(${text}, ${index.name})`;
-  const column = sql.ref(`chunks.${index.column}`);
-  // `ORDER BY <@> LIMIT n` is answered by walking the BM25 index, whatever the planner's
-  // statistics say. With none (a table that just grew, no autovacuum on the embedded
-  // database) it chose a sort over every chunk of the tenant, tokenising each row again:
-  // 27 s per query on a 10,000-chunk document instead of 20 ms.
-  await sql`SELECT set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true)`.execute(
-    executor,
-  );
+  await walkIndexesOnly(executor, true);
   try {
-    return await widenUntilEnough(executor, reader, column, bm25Query, { pool, topK, maxPerDocument });
+    return await widenUntilEnough(executor, reader, index, text, size);
   } finally {
-    await sql`SELECT set_config('enable_sort', 'on', true), set_config('enable_bitmapscan', 'on', true)`.execute(
-      executor,
-    );
+    await walkIndexesOnly(executor, false);
   }
 }
 
 async function widenUntilEnough(
   executor: Executor,
   reader: Reader,
-  column: ReturnType<typeof sql.ref>,
-  bm25Query: RawBuilder<unknown>,
+  index: BM25Index,
+  text: string,
   { pool, topK, maxPerDocument }: CandidateSize,
 ): Promise<Ranked[]> {
   let window = pool;
   for (;;) {
-    // Every row of the window comes back (so its size tells whether the index ran out);
-    // `readable` carries the access decision, made in SQL.
-    const ranked = await sql<Ranked & { readable: boolean }>`
-      SELECT window_chunks.id, window_chunks.document_id, window_chunks.score,
-             EXISTS (
-               SELECT 1 FROM documents
-               WHERE documents.id = window_chunks.document_id AND documents.generation = window_chunks.generation
-                 AND documents.is_active AND ${documentAccessFilter(reader)}
-             ) AS readable
-      FROM (
-        SELECT chunks.id, chunks.document_id, chunks.generation, chunks.score, row_number() OVER () AS rank
-        FROM (
-          -- The index scan's own score (writing the <@> expression again would re-tokenise each row).
-          SELECT chunks.id, chunks.document_id, chunks.generation, -bm25_get_current_score()::float8 AS score
-          FROM chunks
-          WHERE chunks.tenant_id = ${reader.tenantId}
-          ORDER BY ${column} <@> ${bm25Query}
-          LIMIT ${window}
-        ) AS chunks
-      ) AS window_chunks
-      ORDER BY window_chunks.rank`.execute(executor);
-    let readable: Ranked[] = ranked.rows.filter((row) => row.readable);
-    if (!(await isIndexScore(executor, reader, column, bm25Query, ranked.rows)))
-      readable = await withExactScores(executor, reader, column, bm25Query, readable);
+    const ranked = await scanIndexWindow(executor, reader, index, text, window);
+    let readable: Ranked[] = ranked.filter((row) => row.readable);
+    if (!(await isIndexScore(executor, reader, index, text, ranked)))
+      readable = await withExactScores(executor, reader, index, text, readable);
     readable = readable.filter((row) => row.score > 0);
-    const isExhausted = ranked.rows.length < window;
+    const isExhausted = ranked.length < window;
     // Enough: topK passages from distinct documents; or, when most of the window is
     // readable and it is a few large documents that fill it, plenty of candidates — the
     // window is widened for a narrow scope, not to find documents that may not exist
@@ -481,17 +430,10 @@ function withEachDocument(readable: readonly Ranked[], pool: number, topK: numbe
  * Null when the query has no lexeme at all (only stopwords and punctuation).
  */
 export async function withEachTermOnce(executor: Executor, query: string): Promise<string | null> {
-  const pieces = query.split(/\s+/).filter(Boolean);
-  // Each piece as the index reads words (nexus_word_text, migration 0007), with its lexemes.
-  const result = await sql<{ words: string; lexemes: string[] }>`
-    SELECT words.words,
-           coalesce((SELECT array_agg(lexeme) FROM unnest(to_tsvector('english', words.words))), '{}') AS lexemes
-    FROM unnest(${pieces}::text[]) WITH ORDINALITY AS pieces(piece, ordinal)
-    CROSS JOIN LATERAL (SELECT nexus_word_text(pieces.piece) AS words) AS words
-    ORDER BY pieces.ordinal`.execute(executor);
+  const pieces = await analyzeQueryPieces(executor, query.split(/\s+/).filter(Boolean));
   return keepNewTerms(
-    result.rows.map((row) => row.words),
-    result.rows.map((row) => row.lexemes),
+    pieces.map((piece) => piece.words),
+    pieces.map((piece) => piece.lexemes),
   );
 }
 
@@ -519,8 +461,8 @@ export function keepNewTerms(
 async function isIndexScore(
   executor: Executor,
   reader: Reader,
-  column: ReturnType<typeof sql.ref>,
-  bm25Query: RawBuilder<unknown>,
+  index: BM25Index,
+  text: string,
   rows: readonly Ranked[],
 ): Promise<boolean> {
   if (rows.length <= 1) return false;
@@ -528,7 +470,7 @@ async function isIndexScore(
   // Every row has the same score: a stale value, or true ties (many chunks alike, as in
   // generated or templated documents). The exact scores of the first and last row tell —
   // re-scoring the whole window instead cost 100 ms for 200 rows on every such query.
-  const probe = await withExactScores(executor, reader, column, bm25Query, [rows[0]!, rows.at(-1)!]);
+  const probe = await withExactScores(executor, reader, index, text, [rows[0]!, rows.at(-1)!]);
   return probe.every(
     (row) => Math.abs(row.score - rows[0]!.score) <= 1e-6 * Math.max(1, Math.abs(row.score)),
   );
@@ -538,70 +480,20 @@ async function isIndexScore(
 async function withExactScores(
   executor: Executor,
   reader: Reader,
-  column: ReturnType<typeof sql.ref>,
-  bm25Query: RawBuilder<unknown>,
+  index: BM25Index,
+  text: string,
   rows: readonly Ranked[],
 ): Promise<Ranked[]> {
-  if (rows.length === 0) return [];
-  const scored = await sql<{ id: string; score: number }>`
-    SELECT chunks.id, -(${column} <@> ${bm25Query})::float8 AS score
-    FROM chunks
-    WHERE chunks.tenant_id = ${reader.tenantId} AND chunks.id = ANY(${rows.map((row) => row.id)}::uuid[])`.execute(
+  const scoreById = await readExactScores(
     executor,
+    reader.tenantId,
+    index,
+    text,
+    rows.map((row) => row.id),
   );
-  const scoreById = new Map(scored.rows.map((row) => [row.id, row.score]));
   return rows
     .map((row) => ({ ...row, score: scoreById.get(row.id) ?? 0 }))
     .sort((left, right) => right.score - left.score || left.id.localeCompare(right.id));
-}
-
-/**
- * BM25 computed in SQL, for databases without pg_textsearch. Words: the query's lexemes
- * (same English stemming as the index) are looked up in the chunk_terms postings; each
- * posting contributes idf · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)), with document
- * frequencies and average length taken over the tenant's chunks; the access filter keeps
- * the readable chunks, best first.
- */
-async function rankWithFullText(
-  executor: Executor,
-  reader: Reader,
-  query: string,
-  pool: number,
-): Promise<Ranked[]> {
-  const words = await sql<Ranked>`
-    WITH terms AS MATERIALIZED (
-      SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector('english', nexus_word_text(${query})))
-    ),
-    stats AS MATERIALIZED (
-      SELECT count(*)::float8 AS n, greatest(avg(token_count), 1)::float8 AS avgdl FROM chunks WHERE tenant_id = ${reader.tenantId}
-    ),
-    frequencies AS MATERIALIZED (
-      SELECT chunk_terms.term, count(*)::float8 AS df
-      FROM chunk_terms JOIN terms ON terms.term = chunk_terms.term
-      WHERE chunk_terms.tenant_id = ${reader.tenantId}
-      GROUP BY chunk_terms.term
-    ),
-    scored AS MATERIALIZED (
-      SELECT chunk_terms.chunk_id,
-             sum(
-               ln(1 + (stats.n - frequencies.df + 0.5) / (frequencies.df + 0.5))
-               * (chunk_terms.tf * (${sql.lit(K1)} + 1))
-               / (chunk_terms.tf + ${sql.lit(K1)} * (1 - ${sql.lit(B)} + ${sql.lit(B)} * chunk_terms.dl / stats.avgdl))
-             ) AS score
-      FROM chunk_terms
-      JOIN frequencies ON frequencies.term = chunk_terms.term
-      CROSS JOIN stats
-      WHERE chunk_terms.tenant_id = ${reader.tenantId}
-      GROUP BY chunk_terms.chunk_id
-    )
-    SELECT chunks.id, chunks.document_id, scored.score::float8 AS score
-    FROM scored
-    JOIN chunks ON chunks.id = scored.chunk_id
-    JOIN documents ON documents.id = chunks.document_id AND documents.generation = chunks.generation
-    WHERE documents.is_active AND ${documentAccessFilter(reader)}
-    ORDER BY scored.score DESC, chunks.id
-    LIMIT ${pool}`.execute(executor);
-  return words.rows;
 }
 
 const WORD = /[\p{L}\p{N}]+/gu;

@@ -26,6 +26,14 @@ export async function findTenantBySlug(executor: Executor, slug: string): Promis
     .executeTakeFirst();
 }
 
+export async function findTenantById(executor: Executor, id: string): Promise<TenantRow | undefined> {
+  return executor
+    .selectFrom('tenants')
+    .select(['id', 'slug', 'name'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
 export async function insertRegion(
   executor: Executor,
   region: { tenantId: string; code: string; name: string },

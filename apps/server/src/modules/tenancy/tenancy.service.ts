@@ -1,16 +1,23 @@
 import type { Db, Executor } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
-import { insertAuditEvent } from '../audit/audit.repository.ts';
-import { insertDefaultModelSettings } from '../llm/llm.defaults.ts';
+import type { Scope } from '../access/access.types.ts';
+import { recordAuditEvent } from '../audit/audit.service.ts';
+import { insertDefaultModelSettings } from '../llm/llm.service.ts';
 import {
   type DepartmentRow,
   findDepartmentByCodes,
+  findRegion,
+  findTenantById,
   findTenantBySlug,
   insertDepartment,
   insertRegion,
   insertTenant,
+  listDepartments,
+  listRegions,
   type TenantRow,
 } from './tenancy.repository.ts';
+
+export type { TenantRow } from './tenancy.repository.ts';
 
 export interface TaxonomyRegion {
   code: string;
@@ -84,7 +91,7 @@ export async function createTenant(executor: Executor, input: CreateTenantInput)
     }
   }
   await insertDefaultModelSettings(executor, tenant.id);
-  await insertAuditEvent(executor, {
+  await recordAuditEvent(executor, {
     tenantId: tenant.id,
     action: 'tenant.created',
     targetType: 'tenant',
@@ -96,6 +103,12 @@ export async function createTenant(executor: Executor, input: CreateTenantInput)
 
 export function createTenantInTransaction(db: Db, input: CreateTenantInput): Promise<TenantRow> {
   return db.transaction((trx) => createTenant(trx, input));
+}
+
+export async function getTenant(executor: Executor, id: string): Promise<TenantRow> {
+  const tenant = await findTenantById(executor, id);
+  if (!tenant) throw new AppError('not_found:tenant', 'No such tenant.');
+  return tenant;
 }
 
 export async function requireTenant(executor: Executor, slug: string): Promise<TenantRow> {
@@ -120,4 +133,44 @@ export async function resolveDepartment(
   const department = await findDepartmentByCodes(executor, tenantId, match[1]!, match[2]!);
   if (!department) throw new AppError('not_found:department', `No department "${code}" in this tenant.`);
   return department;
+}
+
+/** Parses `UK/HR,US/Finance` and `UK,APAC` into ids of this tenant (unknown codes are a 400). */
+export async function resolveScope(
+  executor: Executor,
+  tenantId: string,
+  codes: { departments: string[]; regions: string[] },
+): Promise<Scope> {
+  const departmentIds: string[] = [];
+  for (const code of codes.departments) {
+    try {
+      departmentIds.push((await resolveDepartment(executor, tenantId, code)).id);
+    } catch (error) {
+      if (error instanceof AppError) throw new AppError('bad_request:scope', error.message);
+      throw error;
+    }
+  }
+  const regionIds: string[] = [];
+  for (const code of codes.regions) {
+    const region = await findRegion(executor, tenantId, { code });
+    if (!region) throw new AppError('bad_request:scope', `No region "${code}" in this tenant.`);
+    regionIds.push(region.id);
+  }
+  return { departmentIds: [...new Set(departmentIds)], regionIds: [...new Set(regionIds)] };
+}
+
+/** Maps scope ids to `REGION/DEPT` and region codes for responses. */
+export async function loadScopeNames(executor: Executor, tenantId: string) {
+  const [departments, regions] = await Promise.all([
+    listDepartments(executor, tenantId),
+    listRegions(executor, tenantId),
+  ]);
+  const departmentNames = new Map(
+    departments.map((department) => [department.id, `${department.regionCode}/${department.code}`]),
+  );
+  const regionNames = new Map(regions.map((region) => [region.id, region.code]));
+  return (scope: Scope) => ({
+    departments: scope.departmentIds.map((id) => departmentNames.get(id) ?? id),
+    regions: scope.regionIds.map((id) => regionNames.get(id) ?? id),
+  });
 }

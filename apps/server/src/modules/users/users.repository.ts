@@ -147,3 +147,7 @@ export async function updateUser(
     .where('id', '=', userId)
     .execute();
 }
+
+export async function touchLastLogin(executor: Executor, userId: string): Promise<void> {
+  await executor.updateTable('users').set({ last_login_at: new Date() }).where('id', '=', userId).execute();
+}

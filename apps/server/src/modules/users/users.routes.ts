@@ -6,10 +6,8 @@ import {
   idParamsSchema,
 } from '@nexus/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AppError } from '../../platform/errors.ts';
-import { requireUser } from '../auth/access.ts';
-import { listUsers, type UserListRow } from './users.repository.ts';
-import { updateUserAsAdmin } from './users.service.ts';
+import { requireUser } from '../access/access.service.ts';
+import { changeUser, listTenantUsers, type UserListRow } from './users.service.ts';
 
 function toAdminUser(row: UserListRow) {
   return {
@@ -27,12 +25,10 @@ function toAdminUser(row: UserListRow) {
 
 export const registerUserRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
-  const admin = { access: { role: 'super_admin' as const } };
 
   app.get(
-    '/api/v1/admin/users',
+    '/users',
     {
-      config: admin,
       schema: {
         tags: ['admin'],
         summary: "The tenant's users",
@@ -42,15 +38,14 @@ export const registerUserRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const principal = requireUser(request);
-      const rows = await listUsers(db.kysely, principal.tenantId, request.query);
+      const rows = await listTenantUsers(db, principal.tenantId, request.query);
       return { users: rows.map(toAdminUser) };
     },
   );
 
   app.patch(
-    '/api/v1/admin/users/:id',
+    '/users/:id',
     {
-      config: admin,
       schema: {
         tags: ['admin'],
         summary: "Change a user's role, department, name or active state",
@@ -63,22 +58,18 @@ export const registerUserRoutes: FastifyPluginAsyncZod = async (app) => {
       const principal = requireUser(request);
       const { id } = request.params;
       const body = request.body;
-      await db.transaction((trx) =>
-        updateUserAsAdmin(trx, {
-          tenantId: principal.tenantId,
-          userId: id,
-          actorUserId: principal.userId,
-          changes: {
-            role: body.role,
-            department: body.department,
-            isActive: body.is_active,
-            displayName: body.display_name,
-          },
-          ip: request.ip,
-        }),
-      );
-      const [updated] = await listUsers(db.kysely, principal.tenantId, { id });
-      if (!updated) throw new AppError('not_found:user', 'No such user.');
+      const updated = await changeUser(db, {
+        tenantId: principal.tenantId,
+        userId: id,
+        actorUserId: principal.userId,
+        changes: {
+          role: body.role,
+          department: body.department,
+          isActive: body.is_active,
+          displayName: body.display_name,
+        },
+        ip: request.ip,
+      });
       return toAdminUser(updated);
     },
   );

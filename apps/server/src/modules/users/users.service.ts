@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import type { Executor } from '../../platform/db/database.ts';
+import { hashPassword, MIN_PASSWORD_LENGTH } from '../../platform/crypto/passwords.ts';
+import type { Db, Executor } from '../../platform/db/database.ts';
 import type { Role } from '../../platform/db/schema.ts';
 import { AppError } from '../../platform/errors.ts';
-import { insertAuditEvent } from '../audit/audit.repository.ts';
+import { recordAuditEvent } from '../audit/audit.service.ts';
 import { resolveDepartment } from '../tenancy/tenancy.service.ts';
-import { hashPassword, MIN_PASSWORD_LENGTH } from './password.ts';
 import {
   findUserByEmail,
   findUserById,
   insertUser,
+  listUsers,
+  touchLastLogin,
+  type UserListRow,
   type UserRow,
   updateUser,
   updateUserRole,
@@ -62,7 +65,7 @@ export async function createUser(executor: Executor, input: CreateUserInput): Pr
       hash: await hashPassword(input.password),
     });
   }
-  await insertAuditEvent(executor, {
+  await recordAuditEvent(executor, {
     tenantId: input.tenantId,
     actorUserId: input.actorUserId ?? null,
     action: 'user.created',
@@ -80,7 +83,7 @@ export async function setUserRole(
   const user = await findUserByEmail(executor, input.tenantId, input.email);
   if (!user) throw new AppError('not_found:user', `No user with email ${input.email} in this tenant.`);
   await updateUserRole(executor, input.tenantId, user.id, input.role);
-  await insertAuditEvent(executor, {
+  await recordAuditEvent(executor, {
     tenantId: input.tenantId,
     actorUserId: input.actorUserId ?? null,
     action: 'user.role_changed',
@@ -130,7 +133,7 @@ export async function updateUserAsAdmin(
     ...(changes.displayName !== undefined ? { displayName: changes.displayName } : {}),
   });
   const audit = (action: string, before: unknown, after: unknown) =>
-    insertAuditEvent(executor, {
+    recordAuditEvent(executor, {
       tenantId: input.tenantId,
       actorUserId: input.actorUserId,
       action,
@@ -161,4 +164,57 @@ export async function updateUserAsAdmin(
         .execute();
     }
   }
+}
+
+export type { UserListRow } from './users.repository.ts';
+
+/** The tenant's users (or one, by id) with their department path. */
+export function listTenantUsers(
+  db: Db,
+  tenantId: string,
+  filters: Parameters<typeof listUsers>[2],
+): Promise<UserListRow[]> {
+  return listUsers(db.kysely, tenantId, filters);
+}
+
+/** An admin changes a user (audited, in one transaction); returns the user as listed. */
+export async function changeUser(
+  db: Db,
+  input: Parameters<typeof updateUserAsAdmin>[1],
+): Promise<UserListRow> {
+  await db.transaction((trx) => updateUserAsAdmin(trx, input));
+  const [updated] = await listUsers(db.kysely, input.tenantId, { id: input.userId });
+  if (!updated) throw new AppError('not_found:user', 'No such user.');
+  return updated;
+}
+
+/** The user of this email in the tenant (case-insensitive), if any. */
+export async function findUserIdByEmail(
+  executor: Executor,
+  tenantId: string,
+  email: string,
+): Promise<string | undefined> {
+  return (await findUserByEmail(executor, tenantId, email))?.id;
+}
+
+/** A user created on first single sign-on: role `user`, no password. */
+export async function provisionUser(
+  executor: Executor,
+  user: { tenantId: string; email: string; displayName: string; departmentId: string | null },
+): Promise<UserRow> {
+  return insertUser(executor, { ...user, role: 'user' });
+}
+
+export function setUserDepartment(
+  executor: Executor,
+  tenantId: string,
+  userId: string,
+  departmentId: string,
+): Promise<void> {
+  return updateUser(executor, tenantId, userId, { departmentId });
+}
+
+/** Records a sign-in (shown to admins as "last sign-in"). */
+export function markSignedIn(executor: Executor, userId: string): Promise<void> {
+  return touchLastLogin(executor, userId);
 }

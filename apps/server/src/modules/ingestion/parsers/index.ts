@@ -5,7 +5,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { fileTypeFromBuffer } from 'file-type';
-import { stripControlCharacters } from '../../../platform/text.ts';
+import { stripControlCharacters } from '../../../platform/text/control-characters.ts';
 import {
   DEFAULT_PARSE_LIMITS,
   type DocumentFormat,

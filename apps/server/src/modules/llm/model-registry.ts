@@ -14,7 +14,7 @@ import {
 } from './llm.types.ts';
 
 /**
- * The answer-model router: turns an `llm_configs` row into an AnswerModel. Hosted providers
+ * The model registry: turns an `llm_configs` row into an AnswerModel. Hosted providers
  * go through the AI SDK (`streamText`), which retries 408/409/429/5xx with exponential
  * backoff (honouring `retry-after`); everything that still fails is classified into a
  * ModelError whose message names the provider and model but never a key or a response body.
@@ -37,11 +37,14 @@ export interface ModelConfig {
   options: Record<string, unknown>;
 }
 
+/** Looks up a secret (an API key) by the name of the environment variable that holds it. */
+export type SecretReader = (name: string) => string | undefined;
+
 export interface AnswerModelDeps {
   /** The built-in extractive answerer, returned for provider `offline`. */
   offline: AnswerModel;
-  /** Where `api_key_env` is looked up; defaults to process.env. */
-  env?: NodeJS.ProcessEnv;
+  /** Reads the variable a config names in `api_key_env` (the configuration's secrets). */
+  readSecret: SecretReader;
   fetch?: typeof fetch;
   /** Bound on one whole generation unless `options.timeout_ms` says otherwise; default 60 s. */
   timeoutMs?: number;
@@ -191,9 +194,8 @@ function generateWithSdk(config: ModelConfig, deps: AnswerModelDeps, request: Ge
 function createLanguageModel(config: ModelConfig, deps: AnswerModelDeps): LanguageModel {
   const provider = config.provider;
   if (provider === 'offline') throw new Error('The offline model is not an AI SDK model.');
-  const env = deps.env ?? process.env;
   const keyVariable = config.api_key_env ?? DEFAULT_KEY_ENV[provider];
-  const apiKey = keyVariable ? env[keyVariable] : undefined;
+  const apiKey = keyVariable ? deps.readSecret(keyVariable) : undefined;
   if (keyVariable && !apiKey) {
     throw new ModelError(
       'not_configured',

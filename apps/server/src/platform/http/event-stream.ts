@@ -1,26 +1,27 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
- * A Server-Sent Events response: `event: <type>` + `data: <json>` frames, `: ping`
- * comments as heartbeats (so idle proxies keep the connection), and an AbortSignal that
- * fires when the client goes away before the stream ends.
+ * A Server-Sent Events response: `event: <type>` + `data: <json>` frames (or bare `data:`
+ * frames), comments (`: ping`), and an AbortSignal that fires when the client goes away
+ * before the stream ends. Headers set by hooks (rate-limit counters, request id) go out
+ * with the stream.
  */
 export interface EventStream {
   readonly signal: AbortSignal;
+  /** A named event: `event: <event>` and `data: <json>`. */
   send(event: string, data: unknown): void;
-  /** Writes a raw SSE chunk (for protocols with their own framing, like OpenAI's `data:` lines). */
+  /** An unnamed event: `data: <json>` (what EventSource's `onmessage` and OpenAI clients read). */
+  data(data: unknown): void;
+  /** A comment line, e.g. `ping` as a heartbeat idle proxies see. */
+  comment(text: string): void;
+  /** Writes a raw chunk (for protocols with their own framing, like OpenAI's `data: [DONE]`). */
   write(chunk: string): void;
   end(): void;
 }
 
-export function openEventStream(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  heartbeatMs: number,
-): EventStream {
+export function openEventStream(request: FastifyRequest, reply: FastifyReply): EventStream {
   const raw = reply.raw;
   const controller = new AbortController();
-  // Headers set by hooks (rate-limit counters, request id) go out with the stream.
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(reply.getHeaders())) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value : String(value);
@@ -40,20 +41,16 @@ export function openEventStream(
     if (!raw.writableFinished) controller.abort();
   };
   raw.on('close', onClose);
-  const heartbeat = setInterval(() => {
-    if (isOpen()) raw.write(': ping\n\n');
-  }, heartbeatMs);
-  heartbeat.unref();
+  const write = (chunk: string) => {
+    if (isOpen()) raw.write(chunk);
+  };
   return {
     signal: controller.signal,
-    send(event, data) {
-      if (isOpen()) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    },
-    write(chunk) {
-      if (isOpen()) raw.write(chunk);
-    },
+    send: (event, data) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+    data: (data) => write(`data: ${JSON.stringify(data)}\n\n`),
+    comment: (text) => write(`: ${text}\n\n`),
+    write,
     end() {
-      clearInterval(heartbeat);
       raw.off('close', onClose);
       if (isOpen()) raw.end();
     },

@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  type AnswerModelDeps,
-  createAnswerModel,
-  type ModelConfig,
-  withFallback,
-} from '../src/modules/llm/llm.router.ts';
-import {
   type AnswerModel,
   type GenerateRequest,
   type Generation,
   ModelError,
 } from '../src/modules/llm/llm.types.ts';
+import {
+  type AnswerModelDeps,
+  createAnswerModel,
+  type ModelConfig,
+  withFallback,
+} from '../src/modules/llm/model-registry.ts';
 import {
   type ModelScript,
   type ModelServer,
@@ -20,7 +20,7 @@ import {
 } from './helpers/model-servers.ts';
 
 const API_KEY = 'sk-test-0123456789';
-const ENV = { NEXUS_TEST_MODEL_KEY: API_KEY };
+const ENV: Record<string, string> = { NEXUS_TEST_MODEL_KEY: API_KEY };
 
 const servers: ModelServer[] = [];
 afterEach(async () => {
@@ -63,7 +63,7 @@ const offlineNeverCalled: AnswerModel = {
 };
 
 function deps(overrides: Partial<AnswerModelDeps> = {}): AnswerModelDeps {
-  return { offline: offlineNeverCalled, env: ENV, maxRetries: 2, ...overrides };
+  return { offline: offlineNeverCalled, readSecret: (name) => ENV[name], maxRetries: 2, ...overrides };
 }
 
 function request(signal: AbortSignal = new AbortController().signal): GenerateRequest {
@@ -392,6 +392,6 @@ describe('the offline provider', () => {
       options: {},
     };
 
-    expect(createAnswerModel(config, { offline })).toBe(offline);
+    expect(createAnswerModel(config, { offline, readSecret: () => undefined })).toBe(offline);
   });
 });

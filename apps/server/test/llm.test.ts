@@ -2,8 +2,8 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createApiKey } from '../src/modules/api-keys/api-keys.service.ts';
-import { PASSAGES_ARE_DATA } from '../src/modules/chat/chat.service.ts';
-import { REFUSAL_TEXT } from '../src/modules/llm/llm.defaults.ts';
+import { PASSAGES_ARE_DATA } from '../src/modules/chat/answering.ts';
+import { REFUSAL_TEXT } from '../src/modules/llm/llm.types.ts';
 import { bearer } from './helpers/accounts.ts';
 import { askQuestion, createDemoApp, type DemoApp, markers, startConversation } from './helpers/demo.ts';
 import {
@@ -26,8 +26,11 @@ describe('chat through hosted models (local wire-format servers)', () => {
   let anthropicReply: ScriptedReply = { kind: 'text', chunks: ['ok'] };
 
   beforeAll(async () => {
-    process.env[KEY_VARIABLE] = 'sk-local-test-key';
-    demo = await createDemoApp('embedded', { NEXUS_STREAM_HEARTBEAT_SECONDS: '0.05' });
+    // Keys reach the model registry through the configuration, as in production.
+    demo = await createDemoApp('embedded', {
+      NEXUS_STREAM_HEARTBEAT_SECONDS: '0.05',
+      [KEY_VARIABLE]: 'sk-local-test-key',
+    });
     employee = await demo.tokenFor('employee@northwind.example');
     openAi = await startOpenAiCompatibleServer(() => reply, { apiKey: 'sk-local-test-key' });
     anthropic = await startAnthropicServer(() => anthropicReply, { apiKey: 'sk-local-test-key' });
@@ -36,7 +39,6 @@ describe('chat through hosted models (local wire-format servers)', () => {
     await demo?.close();
     await openAi?.close();
     await anthropic?.close();
-    delete process.env[KEY_VARIABLE];
   });
   afterEach(async () => {
     openAi.requests.length = 0;
@@ -558,8 +560,7 @@ describe('model administration', () => {
   let server: ModelServer;
 
   beforeAll(async () => {
-    process.env.NEXUS_ADMIN_TEST_KEY = 'sk-admin-test';
-    demo = await createDemoApp('embedded');
+    demo = await createDemoApp('embedded', { NEXUS_ADMIN_TEST_KEY: 'sk-admin-test' });
     admin = await demo.tokenFor('admin@northwind.example');
     employee = await demo.tokenFor('employee@northwind.example');
     server = await startOpenAiCompatibleServer(
@@ -574,7 +575,6 @@ describe('model administration', () => {
   afterAll(async () => {
     await demo?.close();
     await server?.close();
-    delete process.env.NEXUS_ADMIN_TEST_KEY;
   });
 
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: object) =>

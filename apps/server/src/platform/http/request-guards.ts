@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { BlockList, isIP } from 'node:net';
-import { AppError, ERROR_STATUS, type ErrorCode, errorTypeForStatus } from './errors.ts';
+import type { FastifyInstance } from 'fastify';
+import { AppError, ERROR_STATUS, type ErrorCode, errorTypeForStatus } from '../errors.ts';
 
 /**
  * What the HTTP layer refuses before any handler runs, in the app's error shape:
@@ -121,4 +122,21 @@ export function createMetricsGuard(options: { token: string | undefined; allow: 
     const given = Buffer.from(match[1]!);
     return given.length === token.length && timingSafeEqual(given, token);
   };
+}
+
+/**
+ * Hooks for every request: the request id and `nosniff` on every answer, and a clear 400
+ * for a NUL anywhere in the path, query or JSON body before any handler or query sees it
+ * (multipart bodies are checked where they are read).
+ */
+export function installRequestGuards(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  app.addHook('preValidation', async (request) => {
+    const path =
+      findNul(request.params, 'params') ?? findNul(request.query, 'query') ?? findNul(request.body, 'body');
+    if (path) throw nulError(path);
+  });
 }

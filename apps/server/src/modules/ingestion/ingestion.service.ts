@@ -1,9 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { TaskError, TaskThread, TaskThreadFailure } from '../../platform/threads/task-thread.ts';
-import { ParseError, type ParseErrorCode } from './ingestion.types.ts';
+import {
+  ParseError,
+  type ParseErrorCode,
+  type PreparedChunk,
+  type PreparedDocument,
+  type PrepareOptions,
+} from './ingestion.types.ts';
 import type { DocumentInput } from './parsers/index.ts';
 import type { PipelineTask, PreparedSummary } from './pipeline.task.ts';
-import type { PreparedChunk, PrepareOptions } from './pipeline.ts';
+import { prepareDocument as prepareInThisThread } from './pipeline.ts';
+
+/**
+ * Ingestion: a pipeline that turns a file into index-ready chunks — sniff, parse along the
+ * document's structure, chunk, compute the lexical fields (pipeline.ts) — in a worker
+ * thread, so a large file never blocks the server. It stores nothing: the documents
+ * module owns documents and their chunks and hands files to it.
+ */
+
+export type { DocumentInput } from './parsers/index.ts';
+
+/** The pipeline in this thread, for batch imports (evaluation datasets) where no request waits. */
+export function prepareDocument(input: DocumentInput, options: PrepareOptions): Promise<PreparedDocument> {
+  return prepareInThisThread(input, options);
+}
 
 /** A file may take this long to parse and chunk before it is refused as too complex. */
 const PIPELINE_TIMEOUT_MS = 10 * 60_000;

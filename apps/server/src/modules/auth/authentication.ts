@@ -1,72 +1,21 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../platform/db/database.ts';
-import type { Role } from '../../platform/db/schema.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { RateLimiter } from '../../platform/rate-limit.ts';
-import { touchApiKey } from '../api-keys/api-keys.repository.ts';
-import { findActiveApiKey, isApiKeyFormat } from '../api-keys/api-keys.service.ts';
+import { hasRole } from '../access/access.service.ts';
+import type { AccessRule, Principal, RouteAccess } from '../access/access.types.ts';
+import { findActiveApiKey, isApiKeyFormat, recordApiKeyUse } from '../api-keys/api-keys.service.ts';
 import { findAccountById, isRefreshFamilyActive } from './auth.repository.ts';
 import { verifyAccessToken } from './auth.tokens.ts';
 import type { ServerKeys } from './server-keys.ts';
 
 /**
- * Every route declares who may call it in `config.access`; one hook enforces it before
- * the body is read. A route without a declaration fails at start-up, so none is open
- * by accident.
- *
- * - `public`: anyone.
- * - `{ role }`: a signed-in user with at least this role (user < content_manager < super_admin).
- * - `{ role, apiKey: true }`: the same, or an API key of the tenant.
- * - `api_key`: API keys only (the public developer API).
- * `allowLimited` lets a user who still has to enrol TOTP through (enrolment, /me, logout).
+ * Authentication and the access hook: every route declares who may call it in
+ * `config.access` (access.types.ts); one hook authenticates the caller (access token,
+ * session cookie or API key), enforces the rule, CSRF and rate limits before the body is
+ * read. A route without a declaration fails at start-up, so none is open by accident.
  */
-export type AccessRule = 'public' | 'api_key' | { role: Role; apiKey?: boolean; allowLimited?: boolean };
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    access?: AccessRule;
-    /** On a public route: never read credentials (static files need no principal). */
-    isAnonymous?: boolean;
-  }
-  interface FastifyRequest {
-    principal: Principal | null;
-  }
-}
-
-export interface UserPrincipal {
-  kind: 'user';
-  userId: string;
-  tenantId: string;
-  tenantSlug: string;
-  email: string;
-  displayName: string;
-  role: Role;
-  departmentId: string | null;
-  departmentCode: string | null;
-  regionId: string | null;
-  regionCode: string | null;
-  sessionId: string;
-  isLimited: boolean;
-  isTotpEnabled: boolean;
-  via: 'bearer' | 'cookie';
-}
-
-export interface ApiKeyPrincipal {
-  kind: 'api_key';
-  apiKeyId: string;
-  tenantId: string;
-  botId: string | null;
-  rateLimitPerMinute: number | null;
-}
-
-export type Principal = UserPrincipal | ApiKeyPrincipal;
-
-const ROLE_RANK: Record<Role, number> = { user: 1, content_manager: 2, super_admin: 3 };
-
-export function hasRole(role: Role, required: Role): boolean {
-  return ROLE_RANK[role] >= ROLE_RANK[required];
-}
 
 export const ACCESS_COOKIE = 'nexus_access';
 export const REFRESH_COOKIE = 'nexus_refresh';
@@ -80,18 +29,6 @@ export interface AccessDependencies {
   keys: ServerKeys;
   rateLimiter: RateLimiter;
   config: Config;
-}
-
-/** The signed-in user, or a 401/403 for routes that need one (after the hook ran). */
-export function requireUser(request: FastifyRequest): UserPrincipal {
-  const principal = request.principal;
-  if (principal?.kind !== 'user') throw new AppError('unauthorized:token', 'Sign in to continue.');
-  return principal;
-}
-
-export function requirePrincipal(request: FastifyRequest): Principal {
-  if (!request.principal) throw new AppError('unauthorized:token', 'Sign in to continue.');
-  return request.principal;
 }
 
 function bearerToken(request: FastifyRequest): string | null {
@@ -123,7 +60,7 @@ async function authenticate(request: FastifyRequest, deps: AccessDependencies): 
     const apiKey = await findActiveApiKey(deps.db.kysely, bearer);
     if (!apiKey)
       throw new AppError('unauthorized:api_key', 'The API key is not valid (unknown, revoked or expired).');
-    touchApiKey(deps.db.kysely, apiKey.id).catch((error: unknown) =>
+    recordApiKeyUse(deps.db.kysely, apiKey.id).catch((error: unknown) =>
       request.log.warn({ err: error }, 'could not record API key use'),
     );
     return {
@@ -249,27 +186,32 @@ function safeHost(origin: string): string | null {
   }
 }
 
-/** Declared access of every route, for the route table test and docs. */
-export interface RouteAccess {
-  method: string;
-  url: string;
-  access: AccessRule;
-}
-
-/** Installs authentication, authorisation, CSRF and rate limiting; returns the route table. */
+/**
+ * Installs authentication, authorisation, CSRF and rate limiting; returns the route table
+ * (filled as routes are added). A route's rule may come from its own `config.access` or
+ * from a default its plugin sets (accessByDefault); one without either stops the start-up.
+ */
 export function installAccessControl(app: FastifyInstance, deps: AccessDependencies): RouteAccess[] {
   const routes: RouteAccess[] = [];
+  const declared: { method: string; url: string; config: () => { access?: AccessRule } | undefined }[] = [];
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
     // Swagger UI's own static routes are public documentation.
     if (route.url.startsWith('/docs')) {
       route.config = { ...(route.config as object), access: 'public' };
     }
-    const access = (route.config as { access?: AccessRule } | undefined)?.access;
-    if (!access)
-      throw new Error(`Route ${String(route.method)} ${route.url} declares no access rule (config.access)`);
+    // Hooks of the route's own plugin (a default rule) run after this one: read the rule once all have.
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routes.push({ method, url: route.url, access });
+      if (method !== 'HEAD') declared.push({ method, url: route.url, config: () => route.config as never });
+    }
+  });
+  app.addHook('onReady', async () => {
+    routes.length = 0;
+    for (const route of declared) {
+      const access = route.config()?.access;
+      if (!access)
+        throw new Error(`Route ${route.method} ${route.url} declares no access rule (config.access)`);
+      routes.push({ method: route.method, url: route.url, access });
     }
   });
   app.addHook('onRequest', async (request, reply) => {
@@ -289,4 +231,18 @@ export function installAccessControl(app: FastifyInstance, deps: AccessDependenc
     if (principal && rule !== 'public') await applyRateLimit(principal, reply, deps);
   });
   return routes;
+}
+
+/**
+ * A plugin whose routes default to `rule` (a route may still declare its own): the admin
+ * API under /api/v1/admin is super admins' unless a route says otherwise.
+ */
+export function accessByDefault(rule: AccessRule, plugins: FastifyPluginAsync[]): FastifyPluginAsync {
+  return async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      const config = (route.config ?? {}) as { access?: AccessRule };
+      if (!config.access) route.config = { ...config, access: rule } as never;
+    });
+    for (const plugin of plugins) await scope.register(plugin);
+  };
 }
