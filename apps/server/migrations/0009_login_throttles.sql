@@ -14,10 +14,3 @@ CREATE INDEX login_throttles_window_idx ON login_throttles (window_started_at);
 
 -- Accounts are no longer locked as a whole.
 UPDATE users SET locked_until = NULL WHERE locked_until IS NOT NULL;
-
--- Jobs are tenant content too (what was ingested, by whom, and why it failed): row-level
--- security as on documents, so a job record is read through runAsTenant only.
-ALTER TABLE jobs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON jobs
-  USING (tenant_id = nullif(current_setting('nexus.tenant_id', true), '')::uuid)
-  WITH CHECK (tenant_id = nullif(current_setting('nexus.tenant_id', true), '')::uuid);
