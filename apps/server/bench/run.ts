@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import MiniSearch from 'minisearch';
-import { importDocuments } from '../src/modules/documents/documents.service.ts';
+import { importDocumentBatch } from '../src/modules/ingestion/ingestion.service.ts';
 import { evaluateRun, loadBeirDataset } from '../src/modules/retrieval/evaluation.ts';
 import { searchPassages } from '../src/modules/retrieval/retrieval.service.ts';
 import { createTenant } from '../src/modules/tenancy/tenancy.service.ts';
@@ -41,7 +41,7 @@ async function benchRetrieval(): Promise<void> {
       bytes: encoder.encode(document.text || document.title),
     }));
     chunks += (
-      await retrievalDb.transaction((trx) => importDocuments(trx, { tenantId: tenant.id, source }, items))
+      await retrievalDb.transaction((trx) => importDocumentBatch(trx, { tenantId: tenant.id, source }, items))
     ).chunks;
   }
   await retrievalDb.executeSql('ANALYZE documents, chunks');

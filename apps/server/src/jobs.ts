@@ -1,6 +1,6 @@
 import type { Config } from './config.ts';
 import { createPurgeLoginThrottlesJob, purgeExpiredRefreshTokensJob } from './modules/auth/auth.jobs.ts';
-import { createIngestDocumentJob } from './modules/documents/documents.jobs.ts';
+import { createIngestDocumentJob } from './modules/ingestion/ingestion.jobs.ts';
 import type { Embedder } from './platform/embeddings.ts';
 import type { AnyJobDefinition } from './platform/queue.ts';
 

@@ -4,7 +4,7 @@ import { type Config, ConfigError, loadConfig, shouldLoadDemo } from './config.t
 import { apiKeyCommands } from './modules/api-keys/api-keys.cli.ts';
 import { demoCommands, printDemoCredentials } from './modules/demo/demo.cli.ts';
 import { loadDemoDocuments, seedDemo } from './modules/demo/demo.service.ts';
-import { documentCommands } from './modules/documents/documents.cli.ts';
+import { ingestionCommands } from './modules/ingestion/ingestion.cli.ts';
 import { retrievalCommands } from './modules/retrieval/retrieval.cli.ts';
 import { tenancyCommands } from './modules/tenancy/tenancy.cli.ts';
 import { userCommands } from './modules/users/users.cli.ts';
@@ -34,7 +34,7 @@ const MODULE_COMMANDS: readonly CliCommand[] = [
   ...tenancyCommands,
   ...userCommands,
   ...apiKeyCommands,
-  ...documentCommands,
+  ...ingestionCommands,
   ...retrievalCommands,
 ];
 

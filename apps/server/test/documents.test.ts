@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createIngestDocumentJob } from '../src/modules/documents/documents.jobs.ts';
+import { createIngestDocumentJob } from '../src/modules/ingestion/ingestion.jobs.ts';
 import { DEFAULT_PARSE_LIMITS } from '../src/modules/ingestion/ingestion.types.ts';
 import { bearer, login, type SeededTenant, seedTenant } from './helpers/accounts.ts';
 import { createTestApp, silentLogger, type TestApp } from './helpers/app.ts';

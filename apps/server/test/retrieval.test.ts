@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reader } from '../src/modules/access/access.types.ts';
-import { importDocuments } from '../src/modules/documents/documents.service.ts';
+import { importDocumentBatch } from '../src/modules/ingestion/ingestion.service.ts';
 import {
   fuseLexicalScores,
   keepNewTerms,
@@ -36,7 +36,7 @@ async function tenantWithDocuments(
   const tenantId = tenant.id;
   const source = { kind: 'folder' as const, name: 'docs' };
   await db.transaction((trx) =>
-    importDocuments(
+    importDocumentBatch(
       trx,
       { tenantId, source },
       documents.map(({ text, ...document }) => ({ ...document, bytes: encoder.encode(text) })),
@@ -78,26 +78,26 @@ describeEachBackend('retrieval access filter', (backend) => {
       ),
     }));
     await db.transaction(async (trx) => {
-      await importDocuments(
+      await importDocumentBatch(
         trx,
         { tenantId: acmeId, source: acmeSource, departmentIds: [usHr.departmentId] },
         hrDocuments,
       );
-      await importDocuments(trx, { tenantId: acmeId, source: acmeSource, regionIds: [ukIt.regionId] }, [
+      await importDocumentBatch(trx, { tenantId: acmeId, source: acmeSource, regionIds: [ukIt.regionId] }, [
         {
           sourceItemId: 'uk',
           title: 'UK handbook',
           bytes: encoder.encode('Staff in the UK may take parental leave after one year.'),
         },
       ]);
-      await importDocuments(trx, { tenantId: acmeId, source: acmeSource }, [
+      await importDocumentBatch(trx, { tenantId: acmeId, source: acmeSource }, [
         {
           sourceItemId: 'all',
           title: 'Company values',
           bytes: encoder.encode('We support families, including with leave.'),
         },
       ]);
-      await importDocuments(trx, { tenantId: globexId, source: globexSource }, [
+      await importDocumentBatch(trx, { tenantId: globexId, source: globexSource }, [
         {
           sourceItemId: 'globex',
           title: 'Globex secret leave plan',

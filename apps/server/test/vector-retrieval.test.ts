@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reader } from '../src/modules/access/access.types.ts';
-import { ensureVectorIndex, importDocuments } from '../src/modules/documents/documents.service.ts';
+import { ensureVectorIndex } from '../src/modules/documents/documents.service.ts';
+import { importDocumentBatch } from '../src/modules/ingestion/ingestion.service.ts';
 import { searchPassages } from '../src/modules/retrieval/retrieval.service.ts';
 import { createTenant, resolveDepartment } from '../src/modules/tenancy/tenancy.service.ts';
 import { createEmbedder, type Embedder } from '../src/platform/embeddings.ts';
@@ -37,7 +38,7 @@ describe('dense retrieval through an OpenAI-compatible embedding server', () => 
     const source = { kind: 'folder' as const, name: 'docs' };
     server.failures.push(429); // the first embedding call is rate-limited, then retried
     await db.transaction(async (trx) => {
-      await importDocuments(
+      await importDocumentBatch(
         trx,
         { tenantId, source },
         [
@@ -51,7 +52,7 @@ describe('dense retrieval through an OpenAI-compatible embedding server', () => 
         embedder,
       );
       // Many US/HR documents that are even closer to the query than the shared one.
-      await importDocuments(
+      await importDocumentBatch(
         trx,
         { tenantId, source, departmentIds: [usHr.departmentId] },
         Array.from({ length: 120 }, (_, index) => ({

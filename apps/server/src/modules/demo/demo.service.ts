@@ -7,7 +7,8 @@ import type { Db } from '../../platform/db/database.ts';
 import type { Role } from '../../platform/db/schema.ts';
 import type { Embedder } from '../../platform/embeddings.ts';
 import type { JobQueue } from '../../platform/queue.ts';
-import { ingestDocumentVersion, submitSourceItem } from '../documents/documents.service.ts';
+import { submitSourceItem } from '../documents/documents.service.ts';
+import { ingestDocument } from '../ingestion/ingestion.service.ts';
 import type { ParseLimits } from '../ingestion/ingestion.types.ts';
 import { createTenant, resolveDepartment, resolveScope } from '../tenancy/tenancy.service.ts';
 import { createUser } from '../users/users.service.ts';
@@ -113,7 +114,7 @@ export async function loadDemoDocuments(
     } else {
       const registered = await submitSourceItem(db, null, item);
       if (!registered.isUnchanged) {
-        await ingestDocumentVersion(db, tenantId, registered.document.id, {
+        await ingestDocument(db, tenantId, registered.document.id, {
           limits: ingestion.limits,
           embedder: ingestion.embedder,
         });

@@ -4,7 +4,7 @@ import { containsPattern } from '../../platform/db/like.ts';
 import { toVectorLiteral, vectorType } from '../../platform/embeddings.ts';
 import { documentAccessFilter } from '../access/access.service.ts';
 import type { Reader } from '../access/access.types.ts';
-import type { PreparedChunk } from '../ingestion/ingestion.types.ts';
+import type { ChunkContent } from './documents.types.ts';
 
 export interface DocumentRow {
   id: string;
@@ -286,6 +286,45 @@ export async function findDocumentBlob(
   return { ...info, bytes };
 }
 
+/** Documents that are ready at once (batch imports); returns their ids by source item id. */
+export async function insertReadyDocuments(
+  executor: Executor,
+  documents: {
+    tenantId: string;
+    sourceId: string;
+    sourceItemId: string;
+    title: string;
+    mimeType: string;
+    sizeBytes: number;
+    contentHash: string;
+    departmentIds: string[];
+    regionIds: string[];
+    chunkCount: number;
+  }[],
+): Promise<Map<string, string>> {
+  const inserted = await executor
+    .insertInto('documents')
+    .values(
+      documents.map((document) => ({
+        tenant_id: document.tenantId,
+        source_id: document.sourceId,
+        source_item_id: document.sourceItemId,
+        title: document.title,
+        mime_type: document.mimeType,
+        size_bytes: document.sizeBytes,
+        content_hash: document.contentHash,
+        department_ids: document.departmentIds,
+        region_ids: document.regionIds,
+        status: 'ready' as const,
+        is_active: true,
+        chunk_count: document.chunkCount,
+      })),
+    )
+    .returning(['id', 'source_item_id'])
+    .execute();
+  return new Map(inserted.map((row) => [row.source_item_id!, row.id]));
+}
+
 /** A number no generation of any document had before (a sequence). */
 export async function allocateGeneration(executor: Executor): Promise<number> {
   const result = await sql<{
@@ -297,7 +336,7 @@ export async function allocateGeneration(executor: Executor): Promise<number> {
 /** Inserts one batch of a document version's chunks under its generation; returns their ids in order. */
 export async function insertChunks(
   executor: Executor,
-  chunks: (PreparedChunk & { tenantId: string; documentId: string; generation: number })[],
+  chunks: (ChunkContent & { tenantId: string; documentId: string; generation: number })[],
 ): Promise<string[]> {
   const batchSize = 500;
   const ids: string[] = [];

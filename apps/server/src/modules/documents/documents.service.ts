@@ -2,24 +2,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db, Executor } from '../../platform/db/database.ts';
 import { runAsTenant, withoutTenantRole } from '../../platform/db/tenant-scope.ts';
-import type { Embedder } from '../../platform/embeddings.ts';
 import { AppError } from '../../platform/errors.ts';
-import type { Logger } from '../../platform/logger.ts';
 import type { JobQueue, JobReference } from '../../platform/queue.ts';
 import { authorizeScope, canManageDocument } from '../access/access.service.ts';
 import type { Reader, Scope, UserPrincipal } from '../access/access.types.ts';
 import { recordAuditEvent } from '../audit/audit.service.ts';
-import {
-  type PreparedInThread,
-  prepareDocument,
-  prepareDocumentInThread,
-} from '../ingestion/ingestion.service.ts';
-import {
-  DEFAULT_PARSE_LIMITS,
-  ParseError,
-  type ParseLimits,
-  type PreparedChunk,
-} from '../ingestion/ingestion.types.ts';
 import { recordJob } from '../jobs/jobs.service.ts';
 import { ensureSource } from '../sources/sources.service.ts';
 import { loadScopeNames, resolveScope } from '../tenancy/tenancy.service.ts';
@@ -39,12 +26,14 @@ import {
   findReadableDocument,
   insertChunks,
   insertDocument,
+  insertReadyDocuments,
   listReadableDocuments,
   refreshChunkStatistics,
   storeEmbeddings,
   updateDocument,
   upsertDocumentBlob,
 } from './documents.repository.ts';
+import type { ChunkBatch, ChunkContent, VersionContent } from './documents.types.ts';
 
 export type { Scope } from '../access/access.types.ts';
 
@@ -64,7 +53,7 @@ export interface IncomingFile {
   bytes: Uint8Array;
 }
 
-/** The job that ingests a document's latest version (its handler: documents.jobs.ts). */
+/** The job that ingests a document's latest version (its handler: ingestion/ingestion.jobs.ts). */
 export const INGEST_DOCUMENT_JOB: JobReference<{ tenantId: string; documentId: string }> = {
   name: 'ingest-document',
   version: 1,
@@ -196,7 +185,7 @@ export async function addDocumentVersion(
  * An item of a source (a folder's file, a web page, a demo document), identified by its
  * id within the source: created on first sight, a new version when its bytes change, a
  * no-op when they do not. The source decides the scope. With a queue the ingestion is
- * queued; without one the caller ingests it (ingestDocumentVersion).
+ * queued; without one the caller ingests it (ingestion.service ingestDocument).
  */
 export async function submitSourceItem(
   db: Db,
@@ -354,44 +343,28 @@ async function recordFinishedJob(
   return jobId;
 }
 
-export interface IngestOptions {
-  limits?: ParseLimits;
-  /** Computes chunk embeddings (dense retrieval) when set. */
-  embedder?: Embedder | null;
-  log?: Logger;
-  /** 0..1 as the work advances. */
-  onProgress?: (progress: number) => Promise<void> | void;
-  /** Chunks written per transaction (default 50): searches wait at most one batch. */
-  batchSize?: number;
+/** A stored version waiting to be ingested: the document and its original. */
+export interface VersionToIngest {
+  document: DocumentRow;
+  blob: {
+    bytes: Buffer;
+    filename: string | null;
+    mimeType: string | null;
+    contentHash: string;
+    sizeBytes: number;
+  };
 }
 
-export type IngestOutcome =
-  | { status: 'ingested'; chunkCount: number }
-  | { status: 'unchanged' }
-  /** A newer version arrived meanwhile; its own ingestion takes over. */
-  | { status: 'superseded' }
-  /** The document was deleted meanwhile. */
-  | { status: 'gone' }
-  | { status: 'rejected'; code: ParseError['code']; message: string };
-
-/** Chunks written per transaction: a search waits behind at most one batch (~0.1–0.2 s embedded). */
-const DEFAULT_BATCH_SIZE = 50;
-
 /**
- * Ingests a document's stored latest version: the pipeline (in a worker thread) parses and
- * chunks it; the chunks are written in short transactions under a new generation that
- * retrieval does not see; one short transaction then makes it the document's content and
- * drops the previous version's chunks. Searches keep running meanwhile and keep finding
- * the previous version until the switch. A file that cannot be ingested is rejected: the
- * document records why, and any previous version stays searchable. Other errors are
- * thrown so the job is retried; a retry first removes what a crashed attempt left.
+ * The document's latest stored version, to hand to the ingestion pipeline: `gone` when the
+ * document was deleted, `unchanged` when that version is already its content. A document
+ * that is not serving a version yet shows `processing` from here on.
  */
-export async function ingestDocumentVersion(
+export async function openVersionToIngest(
   db: Db,
   tenantId: string,
   documentId: string,
-  options: IngestOptions = {},
-): Promise<IngestOutcome> {
+): Promise<{ status: 'gone' } | { status: 'unchanged' } | { status: 'open'; version: VersionToIngest }> {
   const document = await findDocumentById(db.kysely, tenantId, documentId);
   const blob = await findDocumentBlob(db.kysely, tenantId, documentId);
   if (!document || !blob) return { status: 'gone' };
@@ -399,92 +372,81 @@ export async function ingestDocumentVersion(
     return { status: 'unchanged' };
   if (document.status !== 'ready')
     await updateDocument(db.kysely, tenantId, documentId, { status: 'processing' });
-  await options.onProgress?.(0.1);
+  return { status: 'open', version: { document, blob } };
+}
 
-  let prepared: PreparedInThread;
-  try {
-    prepared = await prepareDocumentInThread(
-      {
-        bytes: blob.bytes,
-        ...(blob.filename ? { filename: blob.filename } : {}),
-        ...(blob.mimeType ? { declaredMimeType: blob.mimeType } : {}),
-      },
-      {
-        limits: options.limits ?? DEFAULT_PARSE_LIMITS,
-        title: document.title,
-        isTitleFromFile: document.metadata.title_is_explicit !== true,
-      },
-    );
-  } catch (error) {
-    if (!(error instanceof ParseError)) throw error;
-    await updateDocument(db.kysely, tenantId, documentId, {
-      status: document.chunkCount > 0 && document.isActive ? 'ready' : 'failed',
-      error: error.message,
-    });
-    options.log?.info({ documentId, code: error.code }, 'document rejected');
-    return { status: 'rejected', code: error.code, message: error.message };
-  }
-  await options.onProgress?.(0.3);
+/** The pipeline refused the version: the document says why and keeps serving any earlier one. */
+export async function recordRejectedVersion(db: Db, version: VersionToIngest, reason: string): Promise<void> {
+  const { document } = version;
+  await updateDocument(db.kysely, document.tenantId, document.id, {
+    status: document.chunkCount > 0 && document.isActive ? 'ready' : 'failed',
+    error: reason,
+  });
+}
 
+/**
+ * Stores a version's chunks: written batch by batch in short transactions under a new
+ * generation that retrieval does not see; one short transaction then makes it the
+ * document's content and drops the previous version's chunks. Searches keep running
+ * meanwhile and keep finding the previous version until the switch. Errors (a provider
+ * failing mid-way, say) propagate so the job is retried; a retry first removes what a
+ * crashed attempt left. `superseded` when a newer version arrived meanwhile (its own
+ * ingestion takes over), `gone` when the document was deleted.
+ */
+export async function storeVersionChunks(
+  db: Db,
+  version: VersionToIngest,
+  content: VersionContent,
+  batches: AsyncIterable<ChunkBatch>,
+  onStored?: (chunksWritten: number) => Promise<void> | void,
+): Promise<'stored' | 'superseded' | 'gone'> {
+  const { document, blob } = version;
+  const { tenantId, id: documentId } = document;
   const generation = await allocateGeneration(db.kysely);
   try {
     // What an earlier, interrupted attempt wrote: generations older than this one but the current.
     await deleteOlderGenerations(db.kysely, tenantId, documentId, document.generation, generation);
     let written = 0;
-    for await (const batch of prepared.batches(Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE))) {
-      // Provider errors propagate: the job is retried and the previous version stays searchable.
-      const embeddings = options.embedder
-        ? await options.embedder.embed(batch.map((chunk) => chunk.searchText))
-        : null;
+    for await (const batch of batches) {
       await db.transaction(async (trx) => {
         const ids = await insertChunks(
           trx,
-          batch.map((chunk) => ({ ...chunk, tenantId, documentId, generation })),
+          batch.chunks.map((chunk) => ({ ...chunk, tenantId, documentId, generation })),
         );
-        if (embeddings && options.embedder) {
+        if (batch.embeddings) {
+          const { embedderId, vectors } = batch.embeddings;
           await storeEmbeddings(
             trx,
-            options.embedder.id,
-            ids.map((chunkId, index) => ({ chunkId, embedding: embeddings[index]! })),
+            embedderId,
+            ids.map((chunkId, index) => ({ chunkId, embedding: vectors[index]! })),
           );
         }
       });
-      written += batch.length;
-      await options.onProgress?.(0.3 + 0.65 * (written / prepared.chunkCount));
+      written += batch.chunks.length;
+      await onStored?.(written);
     }
   } catch (error) {
-    if (isMissingDocument(error)) return { status: 'gone' };
+    if (isMissingDocument(error)) return 'gone';
     throw error;
-  } finally {
-    await prepared.release();
   }
   const isActivated = await db.transaction(async (trx) => {
     const switched = await activateGeneration(trx, tenantId, documentId, {
       generation,
       contentHash: blob.contentHash,
-      title: prepared.title,
-      mimeType: prepared.mimeType,
+      title: content.title,
+      mimeType: content.mimeType,
       sizeBytes: blob.sizeBytes,
-      chunkCount: prepared.chunkCount,
+      chunkCount: content.chunkCount,
     });
     if (switched) await deleteOlderGenerations(trx, tenantId, documentId, generation);
     else await deleteGeneration(trx, tenantId, documentId, generation);
     return switched;
   });
   if (!isActivated) {
-    const exists = await findDocumentById(db.kysely, tenantId, documentId);
-    options.log?.info(
-      { documentId },
-      exists ? 'document version superseded' : 'document deleted during ingestion',
-    );
-    return exists ? { status: 'superseded' } : { status: 'gone' };
+    return (await findDocumentById(db.kysely, tenantId, documentId)) ? 'superseded' : 'gone';
   }
   await db.transaction((trx) => refreshChunkStatistics(trx));
-  options.log?.info(
-    { documentId, chunks: prepared.chunkCount, format: prepared.format },
-    'document ingested',
-  );
-  return { status: 'ingested', chunkCount: prepared.chunkCount };
+  return 'stored';
 }
 
 /** The document row went away under an insert (foreign key violation). */
@@ -492,17 +454,19 @@ function isMissingDocument(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === '23503';
 }
 
-export interface BatchItem {
+/** A document of a batch import, already through the pipeline. */
+export interface ImportedDocument {
   sourceItemId: string;
   title: string;
-  bytes: Uint8Array;
-  filename?: string;
+  mimeType: string;
+  sizeBytes: number;
+  contentHash: string;
+  chunks: ChunkContent[];
 }
 
 /**
- * Imports many small documents at once through the same pipeline (datasets such as BEIR
- * corpora, for evaluation): parsed in this thread, one transaction per batch, no stored
- * originals. Items that cannot be parsed are skipped and counted.
+ * Stores many small documents at once (datasets such as BEIR corpora, for evaluation):
+ * ready at once, in the caller's transaction, no stored originals.
  */
 export async function importDocuments(
   executor: Executor,
@@ -512,65 +476,43 @@ export async function importDocuments(
     departmentIds?: string[];
     regionIds?: string[];
   },
-  items: BatchItem[],
-  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
-  embedder: Embedder | null = null,
-): Promise<{ documents: number; chunks: number; rejected: number }> {
+  documents: ImportedDocument[],
+  embeddings: { embedderId: string; vectors: number[][] } | null = null,
+): Promise<{ documents: number; chunks: number }> {
+  if (documents.length === 0) return { documents: 0, chunks: 0 };
   const sourceId = await ensureSource(executor, { tenantId: target.tenantId, ...target.source });
-  const prepared: { item: BatchItem; title: string; mimeType: string; chunks: PreparedChunk[] }[] = [];
-  let rejected = 0;
-  for (const item of items) {
-    try {
-      const document = await prepareDocument(
-        { bytes: item.bytes, filename: item.filename ?? `${item.sourceItemId}.txt` },
-        { limits, title: item.title || item.sourceItemId, isTitleFromFile: !item.title },
-      );
-      prepared.push({ item, title: document.title, mimeType: document.mimeType, chunks: document.chunks });
-    } catch (error) {
-      if (!(error instanceof ParseError)) throw error;
-      rejected++;
-    }
-  }
-  if (prepared.length === 0) return { documents: 0, chunks: 0, rejected };
-  const inserted = await executor
-    .insertInto('documents')
-    .values(
-      prepared.map(({ item, title, mimeType, chunks }) => ({
-        tenant_id: target.tenantId,
-        source_id: sourceId,
-        source_item_id: item.sourceItemId,
-        title,
-        mime_type: mimeType,
-        size_bytes: item.bytes.byteLength,
-        content_hash: contentHash(item.bytes),
-        department_ids: target.departmentIds ?? [],
-        region_ids: target.regionIds ?? [],
-        status: 'ready' as const,
-        is_active: true,
-        chunk_count: chunks.length,
-      })),
-    )
-    .returning(['id', 'source_item_id'])
-    .execute();
-  const idBySourceItem = new Map(inserted.map((row) => [row.source_item_id, row.id]));
-  const rows = prepared.flatMap(({ item, chunks }) =>
-    chunks.map((chunk) => ({
+  const idBySourceItem = await insertReadyDocuments(
+    executor,
+    documents.map((document) => ({
+      tenantId: target.tenantId,
+      sourceId,
+      sourceItemId: document.sourceItemId,
+      title: document.title,
+      mimeType: document.mimeType,
+      sizeBytes: document.sizeBytes,
+      contentHash: document.contentHash,
+      departmentIds: target.departmentIds ?? [],
+      regionIds: target.regionIds ?? [],
+      chunkCount: document.chunks.length,
+    })),
+  );
+  const rows = documents.flatMap((document) =>
+    document.chunks.map((chunk) => ({
       ...chunk,
       tenantId: target.tenantId,
-      documentId: idBySourceItem.get(item.sourceItemId)!,
+      documentId: idBySourceItem.get(document.sourceItemId)!,
       generation: 0,
     })),
   );
-  const embeddings = embedder ? await embedder.embed(rows.map((row) => row.searchText)) : null;
   const ids = await insertChunks(executor, rows);
-  if (embeddings && embedder) {
+  if (embeddings) {
     await storeEmbeddings(
       executor,
-      embedder.id,
-      ids.map((chunkId, index) => ({ chunkId, embedding: embeddings[index]! })),
+      embeddings.embedderId,
+      ids.map((chunkId, index) => ({ chunkId, embedding: embeddings.vectors[index]! })),
     );
   }
-  return { documents: prepared.length, chunks: rows.length, rejected };
+  return { documents: documents.length, chunks: rows.length };
 }
 
 export async function deleteDocument(

@@ -1,8 +1,24 @@
 import { randomUUID } from 'node:crypto';
+import type { Db, Executor } from '../../platform/db/database.ts';
+import type { Embedder } from '../../platform/embeddings.ts';
 import { TaskError, TaskThread, TaskThreadFailure } from '../../platform/threads/task-thread.ts';
 import {
+  contentHash,
+  type ImportedDocument,
+  importDocuments,
+  openVersionToIngest,
+  recordRejectedVersion,
+  storeVersionChunks,
+} from '../documents/documents.service.ts';
+import type { ChunkBatch } from '../documents/documents.types.ts';
+import {
+  DEFAULT_PARSE_LIMITS,
+  type ImportItem,
+  type IngestOptions,
+  type IngestOutcome,
   ParseError,
   type ParseErrorCode,
+  type ParseLimits,
   type PreparedChunk,
   type PreparedDocument,
   type PrepareOptions,
@@ -14,8 +30,9 @@ import { prepareDocument as prepareInThisThread } from './pipeline.ts';
 /**
  * Ingestion: a pipeline that turns a file into index-ready chunks — sniff, parse along the
  * document's structure, chunk, compute the lexical fields (pipeline.ts) — in a worker
- * thread, so a large file never blocks the server. It stores nothing: the documents
- * module owns documents and their chunks and hands files to it.
+ * thread, so a large file never blocks the server; then embeddings when dense retrieval is
+ * on. It stores nothing itself: the documents module owns documents, their versions and
+ * chunks; ingestDocument takes a stored version from it and hands the chunks back.
  */
 
 export type { DocumentInput } from './parsers/index.ts';
@@ -100,4 +117,123 @@ async function runInThread(task: PipelineTask, transfer: ArrayBuffer[] = []) {
     }
     throw error;
   }
+}
+
+/** Chunks handed to the documents module per transaction: a search waits behind at most one batch. */
+const DEFAULT_BATCH_SIZE = 50;
+
+/**
+ * Ingests a document's stored latest version: parse and chunk it in the pipeline thread,
+ * embed the chunks batch by batch when an embedder is set, and hand them to the documents
+ * module, which stores them under a new generation and switches to it at the end. A file
+ * the pipeline refuses is `rejected` (the document records why; an earlier version stays
+ * searchable). Other errors are thrown so the job is retried.
+ */
+export async function ingestDocument(
+  db: Db,
+  tenantId: string,
+  documentId: string,
+  options: IngestOptions = {},
+): Promise<IngestOutcome> {
+  const opened = await openVersionToIngest(db, tenantId, documentId);
+  if (opened.status !== 'open') return opened;
+  const { version } = opened;
+  await options.onProgress?.(0.1);
+
+  let prepared: PreparedInThread;
+  try {
+    prepared = await prepareDocumentInThread(
+      {
+        bytes: version.blob.bytes,
+        ...(version.blob.filename ? { filename: version.blob.filename } : {}),
+        ...(version.blob.mimeType ? { declaredMimeType: version.blob.mimeType } : {}),
+      },
+      {
+        limits: options.limits ?? DEFAULT_PARSE_LIMITS,
+        title: version.document.title,
+        isTitleFromFile: version.document.metadata.title_is_explicit !== true,
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof ParseError)) throw error;
+    await recordRejectedVersion(db, version, error.message);
+    options.log?.info({ documentId, code: error.code }, 'document rejected');
+    return { status: 'rejected', code: error.code, message: error.message };
+  }
+  await options.onProgress?.(0.3);
+
+  const embedder = options.embedder ?? null;
+  const size = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  async function* batches(): AsyncGenerator<ChunkBatch> {
+    for await (const chunks of prepared.batches(size)) {
+      // Provider errors propagate: the job is retried and the previous version stays searchable.
+      yield { chunks, embeddings: await embed(embedder, chunks) };
+    }
+  }
+  let stored: Awaited<ReturnType<typeof storeVersionChunks>>;
+  try {
+    stored = await storeVersionChunks(db, version, prepared, batches(), (written) =>
+      options.onProgress?.(0.3 + 0.65 * (written / prepared.chunkCount)),
+    );
+  } finally {
+    await prepared.release();
+  }
+  if (stored !== 'stored') {
+    options.log?.info(
+      { documentId },
+      stored === 'superseded' ? 'document version superseded' : 'document deleted during ingestion',
+    );
+    return { status: stored };
+  }
+  options.log?.info(
+    { documentId, chunks: prepared.chunkCount, format: prepared.format },
+    'document ingested',
+  );
+  return { status: 'ingested', chunkCount: prepared.chunkCount };
+}
+
+async function embed(embedder: Embedder | null, chunks: PreparedChunk[]): Promise<ChunkBatch['embeddings']> {
+  if (!embedder) return null;
+  return { embedderId: embedder.id, vectors: await embedder.embed(chunks.map((chunk) => chunk.searchText)) };
+}
+
+/**
+ * Imports many small documents at once through the same pipeline (datasets such as BEIR
+ * corpora, for evaluation): parsed in this thread, stored in the caller's transaction, no
+ * stored originals. Items that cannot be parsed are skipped and counted.
+ */
+export async function importDocumentBatch(
+  executor: Executor,
+  target: Parameters<typeof importDocuments>[1],
+  items: ImportItem[],
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+  embedder: Embedder | null = null,
+): Promise<{ documents: number; chunks: number; rejected: number }> {
+  const documents: ImportedDocument[] = [];
+  let rejected = 0;
+  for (const item of items) {
+    try {
+      const prepared = await prepareDocument(
+        { bytes: item.bytes, filename: item.filename ?? `${item.sourceItemId}.txt` },
+        { limits, title: item.title || item.sourceItemId, isTitleFromFile: !item.title },
+      );
+      documents.push({
+        sourceItemId: item.sourceItemId,
+        title: prepared.title,
+        mimeType: prepared.mimeType,
+        sizeBytes: item.bytes.byteLength,
+        contentHash: contentHash(item.bytes),
+        chunks: prepared.chunks,
+      });
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+      rejected++;
+    }
+  }
+  const embeddings = await embed(
+    embedder,
+    documents.flatMap((document) => document.chunks),
+  );
+  const stored = await importDocuments(executor, target, documents, embeddings);
+  return { ...stored, rejected };
 }

@@ -1,4 +1,7 @@
 import { DEFAULT_PARSE_LIMITS as CONFIGURED_DEFAULTS } from '../../config.ts';
+import type { Embedder } from '../../platform/embeddings.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { ChunkContent } from '../documents/documents.types.ts';
 
 /**
  * What parsers produce and the chunker consumes: a document as an ordered list of
@@ -77,18 +80,8 @@ export interface Chunk {
   tokenCount: number;
 }
 
-/** A chunk as the indexes store it. */
-export interface PreparedChunk {
-  ordinal: number;
-  text: string;
-  /** What lexical retrieval reads: title, section heading path and text. */
-  searchText: string;
-  /** Each character 4-gram of searchText once (char-grams.ts). */
-  searchGrams: string;
-  page: number | null;
-  section: string | null;
-  tokenCount: number;
-}
+/** A chunk as the indexes store it (the documents module's shape). */
+export type PreparedChunk = ChunkContent;
 
 export interface PreparedDocument {
   title: string;
@@ -102,4 +95,32 @@ export interface PrepareOptions {
   /** The document's title as stored; replaced by the parsed title when it is just the file name. */
   title: string;
   isTitleFromFile: boolean;
+}
+
+export interface IngestOptions {
+  limits?: ParseLimits;
+  /** Computes chunk embeddings (dense retrieval) when set. */
+  embedder?: Embedder | null;
+  log?: Logger;
+  /** 0..1 as the work advances. */
+  onProgress?: (progress: number) => Promise<void> | void;
+  /** Chunks written per transaction (default 50): searches wait at most one batch. */
+  batchSize?: number;
+}
+
+export type IngestOutcome =
+  | { status: 'ingested'; chunkCount: number }
+  | { status: 'unchanged' }
+  /** A newer version arrived meanwhile; its own ingestion takes over. */
+  | { status: 'superseded' }
+  /** The document was deleted meanwhile. */
+  | { status: 'gone' }
+  | { status: 'rejected'; code: ParseErrorCode; message: string };
+
+/** One document of a batch import (an evaluation dataset's corpus). */
+export interface ImportItem {
+  sourceItemId: string;
+  title: string;
+  bytes: Uint8Array;
+  filename?: string;
 }

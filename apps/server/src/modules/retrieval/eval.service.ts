@@ -3,7 +3,9 @@ import type { DatabaseConfig, EmbeddingConfig } from '../../config.ts';
 import { detectCapabilities, openDatabase } from '../../platform/db/database.ts';
 import { migrate } from '../../platform/db/migrations.ts';
 import { createEmbedder } from '../../platform/embeddings.ts';
-import { type BatchItem, ensureVectorIndex, importDocuments } from '../documents/documents.service.ts';
+import { ensureVectorIndex } from '../documents/documents.service.ts';
+import { importDocumentBatch } from '../ingestion/ingestion.service.ts';
+import type { ImportItem } from '../ingestion/ingestion.types.ts';
 import { createTenant } from '../tenancy/tenancy.service.ts';
 import { evaluateRun, loadBeirDataset, percentile, type ScoredDocument } from './evaluation.ts';
 import { searchPassages } from './retrieval.service.ts';
@@ -60,14 +62,14 @@ export async function evaluateBeir(
     let documents = 0;
     let chunks = 0;
     for (let start = 0; start < dataset.corpus.length; start += batchSize) {
-      const items: BatchItem[] = dataset.corpus.slice(start, start + batchSize).map((document) => ({
+      const items: ImportItem[] = dataset.corpus.slice(start, start + batchSize).map((document) => ({
         sourceItemId: document.id,
         title: document.title,
         bytes: encoder.encode(document.text || document.title),
         filename: `${document.id}.txt`,
       }));
       const result = await db.transaction((trx) =>
-        importDocuments(trx, { tenantId: tenant.id, source }, items, undefined, embedder),
+        importDocumentBatch(trx, { tenantId: tenant.id, source }, items, undefined, embedder),
       );
       documents += result.documents;
       chunks += result.chunks;

@@ -1,12 +1,16 @@
 import type { Embedder } from '../../platform/embeddings.ts';
 import { defineJob } from '../../platform/queue.ts';
-import type { ParseLimits } from '../ingestion/ingestion.types.ts';
+import { INGEST_DOCUMENT_JOB, markIngestionFailed } from '../documents/documents.service.ts';
 import { updateJob } from '../jobs/jobs.service.ts';
-import { INGEST_DOCUMENT_JOB, ingestDocumentVersion, markIngestionFailed } from './documents.service.ts';
+import { ingestDocument } from './ingestion.service.ts';
+import type { ParseLimits } from './ingestion.types.ts';
 
 export const INGEST_ATTEMPTS = 3;
 
-/** Ingests a document's latest stored version; progress and outcome go to the jobs table. */
+/**
+ * Ingests a document's latest stored version (queued by the documents module when a version
+ * arrives); progress and outcome go to the document's job record.
+ */
 export function createIngestDocumentJob(limits: ParseLimits, embedder: Embedder | null = null) {
   return defineJob({
     ...INGEST_DOCUMENT_JOB,
@@ -16,7 +20,7 @@ export function createIngestDocumentJob(limits: ParseLimits, embedder: Embedder 
     async handler({ tenantId, documentId }, { db, jobId, log, attempt }) {
       await updateJob(db.kysely, jobId, { status: 'running', progress: 0.05, attempt, error: null });
       try {
-        const outcome = await ingestDocumentVersion(db, tenantId, documentId, {
+        const outcome = await ingestDocument(db, tenantId, documentId, {
           limits,
           embedder,
           log,

@@ -6,10 +6,11 @@ import { type CliCommand, parseFlags, tenantFlag, UsageError } from '../../platf
 import type { Db } from '../../platform/db/database.ts';
 import type { Embedder } from '../../platform/embeddings.ts';
 import { AppError } from '../../platform/errors.ts';
+import { parseCodeList, submitSourceItem } from '../documents/documents.service.ts';
 import { requireTenant, resolveScope } from '../tenancy/tenancy.service.ts';
-import { ingestDocumentVersion, parseCodeList, submitSourceItem } from './documents.service.ts';
+import { ingestDocument } from './ingestion.service.ts';
 
-export const documentCommands: CliCommand[] = [
+export const ingestionCommands: CliCommand[] = [
   {
     name: 'ingest',
     usage: `ingest <path|url> [--departments UK/HR,…] [--regions UK,…] [--tenant SLUG]
@@ -78,7 +79,7 @@ export async function ingestFromCommandLine(
       counts.unchanged++;
       continue;
     }
-    const outcome = await ingestDocumentVersion(db, tenant.id, registered.document.id, {
+    const outcome = await ingestDocument(db, tenant.id, registered.document.id, {
       limits: config.ingestion,
       embedder,
     });
