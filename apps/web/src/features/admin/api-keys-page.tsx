@@ -5,10 +5,9 @@ import type { z } from 'zod';
 import { Alert } from '../../components/ui/alert.tsx';
 import { Badge } from '../../components/ui/badge.tsx';
 import { Button } from '../../components/ui/button.tsx';
+import { ListCard, type ListColumn, ListState, ListTable } from '../../components/ui/data-list.tsx';
 import { ConfirmDialog, Dialog } from '../../components/ui/dialog.tsx';
 import { Field, Input } from '../../components/ui/field.tsx';
-import { Card, EmptyState } from '../../components/ui/layout.tsx';
-import { LoadingState } from '../../components/ui/spinner.tsx';
 import { describeError } from '../../lib/api-client.ts';
 import { copyText } from '../../lib/clipboard.ts';
 import { formatDate, formatRelativeTime } from '../../lib/format.ts';
@@ -139,6 +138,46 @@ function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: 
   );
 }
 
+const API_KEY_COLUMNS: ListColumn[] = [
+  { label: 'Name' },
+  { label: 'Status', className: 'w-28' },
+  { label: 'Limit', className: 'hidden w-28 md:table-cell' },
+  { label: 'Last used', className: 'hidden w-32 sm:table-cell' },
+  { label: 'Created', className: 'hidden w-32 lg:table-cell' },
+  { label: 'Actions', className: 'w-24', isHiddenLabel: true },
+];
+
+function ApiKeyRow({ apiKey: key, onRevoke }: { apiKey: ApiKey; onRevoke: () => void }) {
+  const state = keyState(key);
+  return (
+    <tr data-testid="api-key-row">
+      <td className="px-5 py-3">
+        <p className="truncate font-medium">{key.name}</p>
+        <p className="truncate font-mono text-xs text-fg-subtle">{key.prefix}…</p>
+      </td>
+      <td className="px-3 py-3">
+        <Badge tone={state.tone} dot>
+          {state.label}
+        </Badge>
+      </td>
+      <td className="hidden px-3 py-3 text-fg-muted tabular-nums md:table-cell">
+        {key.rate_limit_per_minute ? `${key.rate_limit_per_minute}/min` : 'Default'}
+      </td>
+      <td className="hidden px-3 py-3 text-fg-muted sm:table-cell">
+        {key.last_used_at ? formatRelativeTime(key.last_used_at) : 'Never'}
+      </td>
+      <td className="hidden px-3 py-3 text-fg-muted lg:table-cell">{formatDate(key.created_at)}</td>
+      <td className="px-5 py-3 text-right">
+        {key.revoked_at ? null : (
+          <Button size="sm" variant="ghost" className="text-danger" onClick={onRevoke}>
+            Revoke
+          </Button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
 export function ApiKeysPage() {
   const keys = useApiKeys();
   const revoke = useRevokeApiKey();
@@ -146,97 +185,31 @@ export function ApiKeysPage() {
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const list = keys.data?.api_keys ?? [];
   return (
-    <Card data-testid="admin-api-keys">
-      <div className="flex flex-wrap items-center gap-3 border-b border-line px-5 py-4">
-        <div className="mr-auto">
-          <h2 className="text-[15px] font-semibold">API keys</h2>
-          <p className="text-[13px] text-fg-muted">
-            For applications that call Nexus. Revoked keys stop working at once.
-          </p>
-        </div>
+    <ListCard
+      data-testid="admin-api-keys"
+      title="API keys"
+      description="For applications that call Nexus. Revoked keys stop working at once."
+      toolbar={
         <Button variant="primary" onClick={() => setIsCreating(true)} data-testid="new-api-key">
           <Plus className="size-4" /> Create key
         </Button>
-      </div>
-      {keys.isPending ? (
-        <LoadingState />
-      ) : keys.isError ? (
-        <div className="p-5">
-          <Alert tone="danger">{describeError(keys.error)}</Alert>
-        </div>
-      ) : list.length === 0 ? (
-        <EmptyState
-          icon={<KeyRound />}
-          title="No API keys yet"
-          description="Create one to let an application ask Nexus questions."
-        />
-      ) : (
-        <div className="overflow-x-auto">
-          <table className="w-full table-fixed text-sm">
-            <thead>
-              <tr className="border-b border-line text-left text-xs text-fg-subtle">
-                <th scope="col" className="px-5 py-2.5 font-medium">
-                  Name
-                </th>
-                <th scope="col" className="w-28 px-3 py-2.5 font-medium">
-                  Status
-                </th>
-                <th scope="col" className="hidden w-28 px-3 py-2.5 font-medium md:table-cell">
-                  Limit
-                </th>
-                <th scope="col" className="hidden w-32 px-3 py-2.5 font-medium sm:table-cell">
-                  Last used
-                </th>
-                <th scope="col" className="hidden w-32 px-3 py-2.5 font-medium lg:table-cell">
-                  Created
-                </th>
-                <th scope="col" className="w-24 px-5 py-2.5">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-line">
-              {list.map((key) => {
-                const state = keyState(key);
-                return (
-                  <tr key={key.id} data-testid="api-key-row">
-                    <td className="px-5 py-3">
-                      <p className="truncate font-medium">{key.name}</p>
-                      <p className="truncate font-mono text-xs text-fg-subtle">{key.prefix}…</p>
-                    </td>
-                    <td className="px-3 py-3">
-                      <Badge tone={state.tone} dot>
-                        {state.label}
-                      </Badge>
-                    </td>
-                    <td className="hidden px-3 py-3 text-fg-muted tabular-nums md:table-cell">
-                      {key.rate_limit_per_minute ? `${key.rate_limit_per_minute}/min` : 'Default'}
-                    </td>
-                    <td className="hidden px-3 py-3 text-fg-muted sm:table-cell">
-                      {key.last_used_at ? formatRelativeTime(key.last_used_at) : 'Never'}
-                    </td>
-                    <td className="hidden px-3 py-3 text-fg-muted lg:table-cell">
-                      {formatDate(key.created_at)}
-                    </td>
-                    <td className="px-5 py-3 text-right">
-                      {key.revoked_at ? null : (
-                        <Button
-                          size="sm"
-                          variant="ghost"
-                          className="text-danger"
-                          onClick={() => setRevoking(key)}
-                        >
-                          Revoke
-                        </Button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      }
+    >
+      <ListState
+        query={keys}
+        isEmpty={list.length === 0}
+        empty={{
+          icon: <KeyRound />,
+          title: 'No API keys yet',
+          description: 'Create one to let an application ask Nexus questions.',
+        }}
+      >
+        <ListTable columns={API_KEY_COLUMNS}>
+          {list.map((key) => (
+            <ApiKeyRow key={key.id} apiKey={key} onRevoke={() => setRevoking(key)} />
+          ))}
+        </ListTable>
+      </ListState>
       <CreateKeyDialog open={isCreating} onOpenChange={setIsCreating} />
       <ConfirmDialog
         open={revoking !== null}
@@ -251,6 +224,6 @@ export function ApiKeysPage() {
         confirmLabel="Revoke key"
         onConfirm={() => revoking && revoke.mutateAsync(revoking.id)}
       />
-    </Card>
+    </ListCard>
   );
 }

@@ -1,14 +1,17 @@
 import type { auditEventSchema } from '@nexus/contracts';
 import { ChevronDown, ChevronRight, ScrollText } from 'lucide-react';
-import { Fragment, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { z } from 'zod';
-import { Alert } from '../../components/ui/alert.tsx';
 import { Badge, type BadgeTone } from '../../components/ui/badge.tsx';
 import { Button } from '../../components/ui/button.tsx';
+import {
+  ListCard,
+  type ListColumn,
+  ListLoadMore,
+  ListState,
+  ListTable,
+} from '../../components/ui/data-list.tsx';
 import { Select } from '../../components/ui/field.tsx';
-import { Card, EmptyState } from '../../components/ui/layout.tsx';
-import { LoadingState } from '../../components/ui/spinner.tsx';
-import { describeError } from '../../lib/api-client.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { useAdminUsers, useAuditLog } from './admin-api.ts';
 
@@ -43,6 +46,74 @@ function Json({ label, value }: { label: string; value: unknown }) {
   );
 }
 
+const AUDIT_COLUMNS: ListColumn[] = [
+  { label: 'Details', className: 'w-8 pl-4', isHiddenLabel: true },
+  { label: 'When' },
+  { label: 'Event' },
+  { label: 'Actor', className: 'hidden sm:table-cell' },
+  { label: 'Target', className: 'hidden md:table-cell' },
+  { label: 'IP address', className: 'hidden lg:table-cell' },
+];
+
+function AuditRow({
+  event,
+  actor,
+  isOpen,
+  onToggle,
+}: {
+  event: AuditEvent;
+  actor: string;
+  isOpen: boolean;
+  onToggle: () => void;
+}) {
+  const hasDetails = event.before != null || event.after != null;
+  return (
+    <>
+      <tr data-testid="audit-row">
+        <td className="py-2.5 pl-4">
+          {hasDetails ? (
+            <Button
+              variant="ghost"
+              size="icon-sm"
+              aria-expanded={isOpen}
+              aria-label={isOpen ? 'Hide details' : 'Show details'}
+              onClick={onToggle}
+            >
+              {isOpen ? <ChevronDown className="size-4" /> : <ChevronRight className="size-4" />}
+            </Button>
+          ) : null}
+        </td>
+        <td className="px-3 py-2.5 whitespace-nowrap text-fg-muted tabular-nums">
+          {formatDateTime(event.created_at)}
+        </td>
+        <td className="px-3 py-2.5">
+          <Badge tone={actionTone(event.action)} className="font-mono text-[11px]">
+            {event.action}
+          </Badge>
+        </td>
+        <td className="hidden px-3 py-2.5 sm:table-cell">{actor}</td>
+        <td className="hidden max-w-56 truncate px-3 py-2.5 text-fg-muted md:table-cell">
+          {event.target_type ? `${event.target_type} ${event.target_id?.slice(0, 8) ?? ''}` : '—'}
+        </td>
+        <td className="hidden px-5 py-2.5 font-mono text-xs text-fg-muted lg:table-cell">
+          {event.ip ?? '—'}
+        </td>
+      </tr>
+      {isOpen ? (
+        <tr className="bg-surface-muted/40">
+          <td />
+          <td colSpan={5} className="px-3 py-3">
+            <div className="flex flex-col gap-3 md:flex-row">
+              <Json label="Before" value={event.before} />
+              <Json label="After" value={event.after} />
+            </div>
+          </td>
+        </tr>
+      ) : null}
+    </>
+  );
+}
+
 export function AuditLogPage() {
   const [category, setCategory] = useState('');
   const log = useAuditLog(category);
@@ -61,12 +132,11 @@ export function AuditLogPage() {
         : 'System';
 
   return (
-    <Card data-testid="admin-audit-log">
-      <div className="flex flex-wrap items-center gap-3 border-b border-line px-5 py-4">
-        <div className="mr-auto">
-          <h2 className="text-[15px] font-semibold">Audit log</h2>
-          <p className="text-[13px] text-fg-muted">Security and administrative events, newest first.</p>
-        </div>
+    <ListCard
+      data-testid="admin-audit-log"
+      title="Audit log"
+      description="Security and administrative events, newest first."
+      toolbar={
         <Select
           aria-label="Filter events"
           value={category}
@@ -79,111 +149,37 @@ export function AuditLogPage() {
             </option>
           ))}
         </Select>
-      </div>
-      {log.isPending ? (
-        <LoadingState />
-      ) : log.isError ? (
-        <div className="p-5">
-          <Alert tone="danger">{describeError(log.error)}</Alert>
-        </div>
-      ) : events.length === 0 ? (
-        <EmptyState
-          icon={<ScrollText />}
-          title="No events"
-          description="Nothing has been recorded for this filter yet."
+      }
+      footer={
+        <ListLoadMore
+          hasMore={log.hasNextPage}
+          isLoading={log.isFetchingNextPage}
+          onLoad={() => log.fetchNextPage()}
+          label="Load older events"
         />
-      ) : (
-        <div className="overflow-x-auto">
-          <table className="w-full text-sm">
-            <thead>
-              <tr className="border-b border-line text-left text-xs text-fg-subtle">
-                <th scope="col" className="w-8 py-2.5 pl-4">
-                  <span className="sr-only">Details</span>
-                </th>
-                <th scope="col" className="px-3 py-2.5 font-medium">
-                  When
-                </th>
-                <th scope="col" className="px-3 py-2.5 font-medium">
-                  Event
-                </th>
-                <th scope="col" className="hidden px-3 py-2.5 font-medium sm:table-cell">
-                  Actor
-                </th>
-                <th scope="col" className="hidden px-3 py-2.5 font-medium md:table-cell">
-                  Target
-                </th>
-                <th scope="col" className="hidden px-5 py-2.5 font-medium lg:table-cell">
-                  IP address
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-line">
-              {events.map((event) => {
-                const isOpen = expanded === event.id;
-                const hasDetails = event.before != null || event.after != null;
-                return (
-                  <Fragment key={event.id}>
-                    <tr data-testid="audit-row">
-                      <td className="py-2.5 pl-4">
-                        {hasDetails ? (
-                          <Button
-                            variant="ghost"
-                            size="icon-sm"
-                            aria-expanded={isOpen}
-                            aria-label={isOpen ? 'Hide details' : 'Show details'}
-                            onClick={() => setExpanded(isOpen ? null : event.id)}
-                          >
-                            {isOpen ? (
-                              <ChevronDown className="size-4" />
-                            ) : (
-                              <ChevronRight className="size-4" />
-                            )}
-                          </Button>
-                        ) : null}
-                      </td>
-                      <td className="px-3 py-2.5 whitespace-nowrap text-fg-muted tabular-nums">
-                        {formatDateTime(event.created_at)}
-                      </td>
-                      <td className="px-3 py-2.5">
-                        <Badge tone={actionTone(event.action)} className="font-mono text-[11px]">
-                          {event.action}
-                        </Badge>
-                      </td>
-                      <td className="hidden px-3 py-2.5 sm:table-cell">{actor(event)}</td>
-                      <td className="hidden max-w-56 truncate px-3 py-2.5 text-fg-muted md:table-cell">
-                        {event.target_type
-                          ? `${event.target_type} ${event.target_id?.slice(0, 8) ?? ''}`
-                          : '—'}
-                      </td>
-                      <td className="hidden px-5 py-2.5 font-mono text-xs text-fg-muted lg:table-cell">
-                        {event.ip ?? '—'}
-                      </td>
-                    </tr>
-                    {isOpen ? (
-                      <tr className="bg-surface-muted/40">
-                        <td />
-                        <td colSpan={5} className="px-3 py-3">
-                          <div className="flex flex-col gap-3 md:flex-row">
-                            <Json label="Before" value={event.before} />
-                            <Json label="After" value={event.after} />
-                          </div>
-                        </td>
-                      </tr>
-                    ) : null}
-                  </Fragment>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {log.hasNextPage ? (
-        <div className="flex justify-center border-t border-line p-3">
-          <Button size="sm" onClick={() => log.fetchNextPage()} isLoading={log.isFetchingNextPage}>
-            Load older events
-          </Button>
-        </div>
-      ) : null}
-    </Card>
+      }
+    >
+      <ListState
+        query={log}
+        isEmpty={events.length === 0}
+        empty={{
+          icon: <ScrollText />,
+          title: 'No events',
+          description: 'Nothing has been recorded for this filter yet.',
+        }}
+      >
+        <ListTable columns={AUDIT_COLUMNS} isFixed={false}>
+          {events.map((event) => (
+            <AuditRow
+              key={event.id}
+              event={event}
+              actor={actor(event)}
+              isOpen={expanded === event.id}
+              onToggle={() => setExpanded(expanded === event.id ? null : event.id)}
+            />
+          ))}
+        </ListTable>
+      </ListState>
+    </ListCard>
   );
 }

@@ -1,12 +1,11 @@
-import { Plus, Trash2 } from 'lucide-react';
+import { Building2, MapPin, Plus, Trash2 } from 'lucide-react';
 import { type FormEvent, useState } from 'react';
 import { Alert } from '../../components/ui/alert.tsx';
 import { Badge } from '../../components/ui/badge.tsx';
 import { Button } from '../../components/ui/button.tsx';
+import { ListCard, type ListQuery, ListState } from '../../components/ui/data-list.tsx';
 import { ConfirmDialog } from '../../components/ui/dialog.tsx';
 import { Field, Input, Select } from '../../components/ui/field.tsx';
-import { Card, CardHeader } from '../../components/ui/layout.tsx';
-import { LoadingState } from '../../components/ui/spinner.tsx';
 import { describeError } from '../../lib/api-client.ts';
 import { useDepartments, useRegions } from '../documents/documents-api.ts';
 import { useCreateDepartment, useCreateRegion, useDeleteDepartment, useDeleteRegion } from './admin-api.ts';
@@ -137,33 +136,42 @@ type PendingDeletion = { kind: 'region' | 'department'; id: string; label: strin
 
 /** The regions or departments of the tenant, each with its delete button. */
 function TaxonomyList(props: {
-  isPending: boolean;
+  query: ListQuery;
   kind: PendingDeletion['kind'];
   items: { id: string; code: string; name: string }[];
   onDelete: (pending: PendingDeletion) => void;
 }) {
-  if (props.isPending) return <LoadingState />;
   return (
-    <ul className="divide-y divide-line">
-      {props.items.map((item) => (
-        <li key={item.id} className="flex items-center gap-3 px-5 py-2.5">
-          <Badge tone="neutral" className="font-mono">
-            {item.code}
-          </Badge>
-          <span className="flex-1 truncate text-sm">{item.name}</span>
-          <Button
-            variant="ghost"
-            size="icon-sm"
-            aria-label={`Delete ${props.kind} ${item.code}`}
-            onClick={() =>
-              props.onDelete({ kind: props.kind, id: item.id, label: `${item.code} — ${item.name}` })
-            }
-          >
-            <Trash2 className="size-4" />
-          </Button>
-        </li>
-      ))}
-    </ul>
+    <ListState
+      query={props.query}
+      isEmpty={props.items.length === 0}
+      empty={{
+        icon: props.kind === 'region' ? <MapPin /> : <Building2 />,
+        title: props.kind === 'region' ? 'No regions yet' : 'No departments yet',
+        description: 'Add the first one below.',
+      }}
+    >
+      <ul className="divide-y divide-line">
+        {props.items.map((item) => (
+          <li key={item.id} className="flex items-center gap-3 px-5 py-2.5">
+            <Badge tone="neutral" className="font-mono">
+              {item.code}
+            </Badge>
+            <span className="flex-1 truncate text-sm">{item.name}</span>
+            <Button
+              variant="ghost"
+              size="icon-sm"
+              aria-label={`Delete ${props.kind} ${item.code}`}
+              onClick={() =>
+                props.onDelete({ kind: props.kind, id: item.id, label: `${item.code} — ${item.name}` })
+              }
+            >
+              <Trash2 className="size-4" />
+            </Button>
+          </li>
+        ))}
+      </ul>
+    </ListState>
   );
 }
 
@@ -178,27 +186,28 @@ export function OrganisationPage() {
 
   return (
     <div className="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]" data-testid="admin-organisation">
-      <Card className="self-start">
-        <CardHeader
-          title="Regions"
-          description="Countries or areas; documents can be shared with a whole region."
-        />
+      <ListCard
+        className="self-start"
+        title="Regions"
+        description="Countries or areas; documents can be shared with a whole region."
+        footer={<RegionForm />}
+      >
         <TaxonomyList
-          isPending={regions.isPending}
+          query={regions}
           kind="region"
           items={regionList.map((region) => ({ id: region.id, code: region.code, name: region.name }))}
           onDelete={setPending}
         />
-        <RegionForm />
-      </Card>
+      </ListCard>
 
-      <Card className="self-start">
-        <CardHeader
-          title="Departments"
-          description="Teams within a region; people belong to one, documents can be shared with several."
-        />
+      <ListCard
+        className="self-start"
+        title="Departments"
+        description="Teams within a region; people belong to one, documents can be shared with several."
+        footer={<DepartmentForm regions={regionList} />}
+      >
         <TaxonomyList
-          isPending={departments.isPending}
+          query={departments}
           kind="department"
           items={departmentList.map((department) => ({
             id: department.id,
@@ -207,8 +216,7 @@ export function OrganisationPage() {
           }))}
           onDelete={setPending}
         />
-        <DepartmentForm regions={regionList} />
-      </Card>
+      </ListCard>
 
       <ConfirmDialog
         open={pending !== null}

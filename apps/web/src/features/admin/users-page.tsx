@@ -1,12 +1,16 @@
 import type { adminUserSchema } from '@nexus/contracts';
-import { Search, ShieldCheck, Users } from 'lucide-react';
+import { ShieldCheck, Users } from 'lucide-react';
 import { useState } from 'react';
 import type { z } from 'zod';
-import { Alert } from '../../components/ui/alert.tsx';
 import { Badge } from '../../components/ui/badge.tsx';
-import { Input, Select } from '../../components/ui/field.tsx';
-import { Card, EmptyState } from '../../components/ui/layout.tsx';
-import { LoadingState } from '../../components/ui/spinner.tsx';
+import {
+  ListCard,
+  type ListColumn,
+  ListSearch,
+  ListState,
+  ListTable,
+} from '../../components/ui/data-list.tsx';
+import { Select } from '../../components/ui/field.tsx';
 import { describeError } from '../../lib/api-client.ts';
 import { cn } from '../../lib/cn.ts';
 import { formatRelativeTime, initials, ROLE_LABELS } from '../../lib/format.ts';
@@ -16,6 +20,14 @@ import { useDepartments } from '../documents/documents-api.ts';
 import { type UserPatch, useAdminUsers, useUpdateUser } from './admin-api.ts';
 
 type AdminUser = z.infer<typeof adminUserSchema>;
+
+const USER_COLUMNS: ListColumn[] = [
+  { label: 'Person' },
+  { label: 'Role', className: 'hidden w-48 sm:table-cell' },
+  { label: 'Department', className: 'hidden w-40 md:table-cell' },
+  { label: 'Last sign-in', className: 'hidden w-32 lg:table-cell' },
+  { label: 'Access', className: 'w-20 text-right sm:w-32' },
+];
 
 function ActiveSwitch({
   checked,
@@ -145,65 +157,30 @@ export function UsersPage() {
   const list = users.data?.users ?? [];
 
   return (
-    <Card data-testid="admin-users">
-      <div className="flex flex-wrap items-center gap-3 border-b border-line px-5 py-4">
-        <div className="mr-auto">
-          <h2 className="text-[15px] font-semibold">Users and roles</h2>
-          <p className="text-[13px] text-fg-muted">Role changes and deactivation take effect immediately.</p>
-        </div>
-        <div className="relative w-full sm:w-64">
-          <Search
-            className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-fg-subtle"
-            aria-hidden
-          />
-          <Input
-            type="search"
-            placeholder="Search name or email"
-            aria-label="Search users"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-            className="h-9 pl-9"
-          />
-        </div>
-      </div>
-      {users.isPending ? (
-        <LoadingState />
-      ) : users.isError ? (
-        <div className="p-5">
-          <Alert tone="danger">{describeError(users.error)}</Alert>
-        </div>
-      ) : list.length === 0 ? (
-        <EmptyState icon={<Users />} title="No users match" description="Try another name or email." />
-      ) : (
-        <div className="overflow-x-auto">
-          <table className="w-full table-fixed text-sm">
-            <thead>
-              <tr className="border-b border-line text-left text-xs text-fg-subtle">
-                <th scope="col" className="px-5 py-2.5 font-medium">
-                  Person
-                </th>
-                <th scope="col" className="hidden w-48 px-3 py-2.5 font-medium sm:table-cell">
-                  Role
-                </th>
-                <th scope="col" className="hidden w-40 px-3 py-2.5 font-medium md:table-cell">
-                  Department
-                </th>
-                <th scope="col" className="hidden w-32 px-3 py-2.5 font-medium lg:table-cell">
-                  Last sign-in
-                </th>
-                <th scope="col" className="w-20 px-5 py-2.5 text-right font-medium sm:w-32">
-                  Access
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-line">
-              {list.map((user) => (
-                <UserRow key={user.id} user={user} departments={paths} isSelf={user.id === me.id} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </Card>
+    <ListCard
+      data-testid="admin-users"
+      title="Users and roles"
+      description="Role changes and deactivation take effect immediately."
+      toolbar={
+        <ListSearch
+          value={search}
+          onChange={setSearch}
+          placeholder="Search name or email"
+          label="Search users"
+        />
+      }
+    >
+      <ListState
+        query={users}
+        isEmpty={list.length === 0}
+        empty={{ icon: <Users />, title: 'No users match', description: 'Try another name or email.' }}
+      >
+        <ListTable columns={USER_COLUMNS}>
+          {list.map((user) => (
+            <UserRow key={user.id} user={user} departments={paths} isSelf={user.id === me.id} />
+          ))}
+        </ListTable>
+      </ListState>
+    </ListCard>
   );
 }

@@ -1,16 +1,21 @@
 import type { documentSchema, User } from '@nexus/contracts';
-import { ChevronLeft, ChevronRight, FileText, Search, Trash2 } from 'lucide-react';
+import { FileText, Trash2 } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import type { z } from 'zod';
-import { Alert } from '../../components/ui/alert.tsx';
 import { Badge, type BadgeTone } from '../../components/ui/badge.tsx';
 import { Button } from '../../components/ui/button.tsx';
+import {
+  ListCard,
+  type ListColumn,
+  ListPager,
+  ListSearch,
+  ListState,
+  ListTable,
+} from '../../components/ui/data-list.tsx';
 import { ConfirmDialog } from '../../components/ui/dialog.tsx';
-import { Input, Select } from '../../components/ui/field.tsx';
-import { Card, EmptyState, PageHeader } from '../../components/ui/layout.tsx';
-import { LoadingState } from '../../components/ui/spinner.tsx';
+import { Select } from '../../components/ui/field.tsx';
+import { PageHeader } from '../../components/ui/layout.tsx';
 import { Tooltip } from '../../components/ui/tooltip.tsx';
-import { describeError } from '../../lib/api-client.ts';
 import { formatBytes, formatRelativeTime } from '../../lib/format.ts';
 import { useDebouncedValue } from '../../lib/use-debounced-value.ts';
 import { useUser } from '../auth/session.ts';
@@ -69,6 +74,79 @@ function ScopeChips({ document }: { document: DocumentItem }) {
   );
 }
 
+const DOCUMENT_COLUMNS: ListColumn[] = [
+  { label: 'Title' },
+  { label: 'Shared with', className: 'hidden w-44 md:table-cell' },
+  { label: 'Status', className: 'w-28' },
+  { label: 'Size', className: 'hidden w-24 text-right lg:table-cell' },
+  { label: 'Updated', className: 'hidden w-32 sm:table-cell' },
+  { label: 'Actions', className: 'w-14', isHiddenLabel: true },
+];
+
+function DocumentRow({
+  document,
+  canManage,
+  onDelete,
+}: {
+  document: DocumentItem;
+  canManage: boolean;
+  onDelete: () => void;
+}) {
+  const kind = documentKind(document.mime_type);
+  return (
+    <tr className="transition-colors hover:bg-surface-muted/50" data-testid="document-row">
+      <td className="px-5 py-3">
+        <div className="flex items-center gap-3">
+          <div className="flex size-8 shrink-0 items-center justify-center rounded-lg bg-surface-muted text-[10px] font-semibold text-fg-muted">
+            {kind.short}
+          </div>
+          <div className="min-w-0">
+            <p className="truncate font-medium text-fg" data-testid="document-title" title={document.title}>
+              {document.title}
+            </p>
+            <p className="truncate text-xs text-fg-subtle">
+              {kind.label}
+              {document.chunk_count
+                ? ` · ${document.chunk_count} passage${document.chunk_count === 1 ? '' : 's'}`
+                : ''}
+              {document.error ? ` · ${document.error}` : ''}
+            </p>
+          </div>
+        </div>
+      </td>
+      <td className="hidden px-3 py-3 md:table-cell">
+        <ScopeChips document={document} />
+      </td>
+      <td className="px-3 py-3">
+        <Badge tone={STATUS[document.status].tone} dot data-testid="document-status">
+          {STATUS[document.status].label}
+        </Badge>
+      </td>
+      <td className="hidden px-3 py-3 text-right text-fg-muted tabular-nums lg:table-cell">
+        {formatBytes(document.size_bytes)}
+      </td>
+      <td className="hidden px-3 py-3 whitespace-nowrap text-fg-muted sm:table-cell">
+        {formatRelativeTime(document.updated_at)}
+      </td>
+      <td className="px-3 py-3 text-right">
+        {canManage ? (
+          <Tooltip content="Delete">
+            <Button
+              variant="ghost"
+              size="icon-sm"
+              aria-label={`Delete ${document.title}`}
+              onClick={onDelete}
+              data-testid="delete-document"
+            >
+              <Trash2 className="size-4" />
+            </Button>
+          </Tooltip>
+        ) : null}
+      </td>
+    </tr>
+  );
+}
+
 export function DocumentsPage() {
   const user = useUser();
   const [search, setSearch] = useState('');
@@ -84,6 +162,7 @@ export function DocumentsPage() {
 
   const total = documents.data?.total ?? 0;
   const rows = documents.data?.documents ?? [];
+  const isFiltered = debouncedSearch !== '' || status !== 'all';
 
   return (
     <Page data-testid="documents-page">
@@ -93,179 +172,59 @@ export function DocumentsPage() {
       />
       <UploadPanel user={user} />
 
-      <Card>
-        <div className="flex flex-wrap items-center gap-3 border-b border-line px-5 py-4">
-          <h2 className="mr-auto text-[15px] font-semibold">
-            Library
-            {documents.data ? (
-              <span
-                className="ml-2 text-sm font-normal text-fg-subtle tabular-nums"
-                data-testid="documents-total"
-              >
-                {total.toLocaleString()}
-              </span>
-            ) : null}
-          </h2>
-          <div className="relative w-full sm:w-64">
-            <Search
-              className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-fg-subtle"
-              aria-hidden
-            />
-            <Input
-              type="search"
-              placeholder="Search by title"
-              aria-label="Search documents by title"
+      <ListCard
+        title="Library"
+        count={documents.data ? total : undefined}
+        toolbar={
+          <>
+            <ListSearch
               value={search}
-              onChange={(event) => setSearch(event.target.value)}
-              className="h-9 pl-9"
+              onChange={setSearch}
+              placeholder="Search by title"
+              label="Search documents by title"
               data-testid="document-search"
             />
-          </div>
-          <Select
-            aria-label="Filter by status"
-            value={status}
-            onChange={(event) => setStatus(event.target.value as DocumentStatusFilter)}
-            className="h-9 w-full sm:w-40"
-            data-testid="document-status-filter"
-          >
-            <option value="all">All statuses</option>
-            <option value="ready">Ready</option>
-            <option value="processing">Processing</option>
-            <option value="pending">Queued</option>
-            <option value="failed">Failed</option>
-          </Select>
-        </div>
-
-        {documents.isPending ? (
-          <LoadingState label="Loading documents…" />
-        ) : documents.isError ? (
-          <div className="p-5">
-            <Alert tone="danger">{describeError(documents.error)}</Alert>
-          </div>
-        ) : rows.length === 0 ? (
-          <EmptyState
-            icon={<FileText />}
-            title={debouncedSearch || status !== 'all' ? 'No documents match' : 'No documents yet'}
-            description={
-              debouncedSearch || status !== 'all'
-                ? 'Try another title or status.'
-                : 'Upload a policy, handbook or report above to start answering questions from it.'
-            }
-          />
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full table-fixed text-sm" data-testid="documents-table">
-              <thead>
-                <tr className="border-b border-line text-left text-xs font-medium text-fg-subtle">
-                  <th scope="col" className="px-5 py-2.5 font-medium">
-                    Title
-                  </th>
-                  <th scope="col" className="hidden w-44 px-3 py-2.5 font-medium md:table-cell">
-                    Shared with
-                  </th>
-                  <th scope="col" className="w-28 px-3 py-2.5 font-medium">
-                    Status
-                  </th>
-                  <th scope="col" className="hidden w-24 px-3 py-2.5 text-right font-medium lg:table-cell">
-                    Size
-                  </th>
-                  <th scope="col" className="hidden w-32 px-3 py-2.5 font-medium sm:table-cell">
-                    Updated
-                  </th>
-                  <th scope="col" className="w-14 px-3 py-2.5">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-line">
-                {rows.map((document) => (
-                  <tr
-                    key={document.id}
-                    className="transition-colors hover:bg-surface-muted/50"
-                    data-testid="document-row"
-                  >
-                    <td className="px-5 py-3">
-                      <div className="flex items-center gap-3">
-                        <div className="flex size-8 shrink-0 items-center justify-center rounded-lg bg-surface-muted text-[10px] font-semibold text-fg-muted">
-                          {documentKind(document.mime_type).short}
-                        </div>
-                        <div className="min-w-0">
-                          <p
-                            className="truncate font-medium text-fg"
-                            data-testid="document-title"
-                            title={document.title}
-                          >
-                            {document.title}
-                          </p>
-                          <p className="truncate text-xs text-fg-subtle">
-                            {documentKind(document.mime_type).label}
-                            {document.chunk_count
-                              ? ` · ${document.chunk_count} passage${document.chunk_count === 1 ? '' : 's'}`
-                              : ''}
-                            {document.error ? ` · ${document.error}` : ''}
-                          </p>
-                        </div>
-                      </div>
-                    </td>
-                    <td className="hidden px-3 py-3 md:table-cell">
-                      <ScopeChips document={document} />
-                    </td>
-                    <td className="px-3 py-3">
-                      <Badge tone={STATUS[document.status].tone} dot data-testid="document-status">
-                        {STATUS[document.status].label}
-                      </Badge>
-                    </td>
-                    <td className="hidden px-3 py-3 text-right text-fg-muted tabular-nums lg:table-cell">
-                      {formatBytes(document.size_bytes)}
-                    </td>
-                    <td className="hidden px-3 py-3 whitespace-nowrap text-fg-muted sm:table-cell">
-                      {formatRelativeTime(document.updated_at)}
-                    </td>
-                    <td className="px-3 py-3 text-right">
-                      {canManageDocument(user, document) ? (
-                        <Tooltip content="Delete">
-                          <Button
-                            variant="ghost"
-                            size="icon-sm"
-                            aria-label={`Delete ${document.title}`}
-                            onClick={() => setDeleting(document)}
-                            data-testid="delete-document"
-                          >
-                            <Trash2 className="size-4" />
-                          </Button>
-                        </Tooltip>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {total > PAGE_SIZE ? (
-          <div className="flex items-center justify-between border-t border-line px-5 py-3 text-[13px] text-fg-muted">
-            <span className="tabular-nums">
-              {offset + 1}–{Math.min(offset + PAGE_SIZE, total)} of {total}
-            </span>
-            <div className="flex gap-1.5">
-              <Button
-                size="sm"
-                disabled={offset === 0}
-                onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}
-              >
-                <ChevronLeft className="size-4" /> Previous
-              </Button>
-              <Button
-                size="sm"
-                disabled={offset + PAGE_SIZE >= total}
-                onClick={() => setOffset(offset + PAGE_SIZE)}
-              >
-                Next <ChevronRight className="size-4" />
-              </Button>
-            </div>
-          </div>
-        ) : null}
-      </Card>
+            <Select
+              aria-label="Filter by status"
+              value={status}
+              onChange={(event) => setStatus(event.target.value as DocumentStatusFilter)}
+              className="h-9 w-full sm:w-40"
+              data-testid="document-status-filter"
+            >
+              <option value="all">All statuses</option>
+              <option value="ready">Ready</option>
+              <option value="processing">Processing</option>
+              <option value="pending">Queued</option>
+              <option value="failed">Failed</option>
+            </Select>
+          </>
+        }
+        footer={<ListPager offset={offset} pageSize={PAGE_SIZE} total={total} onOffsetChange={setOffset} />}
+      >
+        <ListState
+          query={documents}
+          isEmpty={rows.length === 0}
+          loadingLabel="Loading documents…"
+          empty={{
+            icon: <FileText />,
+            title: isFiltered ? 'No documents match' : 'No documents yet',
+            description: isFiltered
+              ? 'Try another title or status.'
+              : 'Upload a policy, handbook or report above to start answering questions from it.',
+          }}
+        >
+          <ListTable columns={DOCUMENT_COLUMNS} data-testid="documents-table">
+            {rows.map((document) => (
+              <DocumentRow
+                key={document.id}
+                document={document}
+                canManage={canManageDocument(user, document)}
+                onDelete={() => setDeleting(document)}
+              />
+            ))}
+          </ListTable>
+        </ListState>
+      </ListCard>
 
       <ConfirmDialog
         open={deleting !== null}
