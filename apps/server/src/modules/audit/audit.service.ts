@@ -21,12 +21,10 @@ export function recordAuditEvent(executor: Executor, event: AuditEvent): Promise
 /** An admin's change, recorded with who made it (a signed-in user) and from where. */
 export function auditAdminAction(
   executor: Executor,
-  request: { ip: string },
-  actor: { tenantId: string; userId: string },
+  actor: { ip: string; tenantId: string; userId: string },
   action: string,
   target: { type: string; id: string },
-  before: unknown,
-  after: unknown,
+  change: { before?: unknown; after?: unknown },
 ): Promise<void> {
   return recordAuditEvent(executor, {
     tenantId: actor.tenantId,
@@ -34,9 +32,9 @@ export function auditAdminAction(
     action,
     targetType: target.type,
     targetId: target.id,
-    before,
-    after,
-    ip: request.ip,
+    before: change.before ?? null,
+    after: change.after ?? null,
+    ip: actor.ip,
   });
 }
 

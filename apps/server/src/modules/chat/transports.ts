@@ -2,7 +2,7 @@ import type { ChatStreamEvent, Citation, EventSourceFrame } from '@nexus/contrac
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { AppError, type ErrorCode } from '../../platform/errors.ts';
-import { openEventStream } from '../../platform/http/event-stream.ts';
+import { type EventStream, openEventStream } from '../../platform/http/event-stream.ts';
 import type { AnswerRun } from './answer-stream.ts';
 import type { AnswerOutcome } from './answering.ts';
 
@@ -11,67 +11,66 @@ import type { AnswerOutcome } from './answering.ts';
  * events onto its wire format and tells the run when its client went away; nothing else.
  */
 
-/** SSE with named events (`event: token` + `data: {text}` …); heartbeats as `: ping` comments. */
-export async function sendNamedEvents(
+/**
+ * Runs an answer over a server-sent event stream: the client going away cancels the run,
+ * heartbeats become `: ping` comments, each event goes to `send` in the adapter's format.
+ */
+async function pipeToEventStream(
   request: FastifyRequest,
   reply: FastifyReply,
   run: AnswerRun,
+  send: (stream: EventStream, event: ChatStreamEvent) => void,
+  start?: (stream: EventStream) => void,
 ): Promise<void> {
   const stream = openEventStream(request, reply);
   stream.signal.addEventListener('abort', () => run.cancel(), { once: true });
   try {
+    start?.(stream);
     for await (const item of run) {
       if (item.type === 'heartbeat') stream.comment('ping');
-      else {
-        const { type, ...data } = item;
-        stream.send(type, data);
-      }
+      else send(stream, item);
     }
   } finally {
     stream.end();
   }
 }
 
+/** SSE with named events (`event: token` + `data: {text}` …); heartbeats as `: ping` comments. */
+export function sendNamedEvents(request: FastifyRequest, reply: FastifyReply, run: AnswerRun): Promise<void> {
+  return pipeToEventStream(request, reply, run, (stream, { type, ...data }) => stream.send(type, data));
+}
+
 /**
  * The seeds' EventSource format: unnamed `data:` frames — `{token}` …, then
  * `{done: true, message_id, citations, usage}` or `{error, code}` (eventSourceFrameSchema).
  */
-export async function sendEventSourceFrames(
+export function sendEventSourceFrames(
   request: FastifyRequest,
   reply: FastifyReply,
   run: AnswerRun,
 ): Promise<void> {
-  const stream = openEventStream(request, reply);
-  stream.signal.addEventListener('abort', () => run.cancel(), { once: true });
   let citations: Citation[] = [];
-  const frame = (data: EventSourceFrame) => stream.data(data);
-  try {
-    for await (const item of run) {
-      switch (item.type) {
-        case 'heartbeat':
-          stream.comment('ping');
-          break;
-        case 'token':
-          frame({ token: item.text });
-          break;
-        case 'citations':
-          citations = item.citations;
-          break;
-        case 'done':
-          frame({ done: true, message_id: item.message_id, citations, usage: item.usage });
-          break;
-        case 'error':
-          frame({
-            error: item.message,
-            code: item.code,
-            ...(item.message_id ? { message_id: item.message_id } : {}),
-          });
-          break;
-      }
+  return pipeToEventStream(request, reply, run, (stream, event) => {
+    const frame = (data: EventSourceFrame) => stream.data(data);
+    switch (event.type) {
+      case 'token':
+        frame({ token: event.text });
+        break;
+      case 'citations':
+        citations = event.citations;
+        break;
+      case 'done':
+        frame({ done: true, message_id: event.message_id, citations, usage: event.usage });
+        break;
+      case 'error':
+        frame({
+          error: event.message,
+          code: event.code,
+          ...(event.message_id ? { message_id: event.message_id } : {}),
+        });
+        break;
     }
-  } finally {
-    stream.end();
-  }
+  });
 }
 
 /** WebSocket frames `{type, …}` (chatStreamEventSchema); heartbeats as WebSocket pings. */
@@ -129,15 +128,13 @@ export interface CompletionMeta {
  * last one with `finish_reason: stop` and Nexus's `citations`, usage when asked, then
  * `data: [DONE]` (or an `{error}` chunk).
  */
-export async function sendCompletionChunks(
+export function sendCompletionChunks(
   request: FastifyRequest,
   reply: FastifyReply,
   run: AnswerRun,
   meta: CompletionMeta,
 ): Promise<void> {
-  const stream = openEventStream(request, reply);
-  stream.signal.addEventListener('abort', () => run.cancel(), { once: true });
-  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+  const chunk = (stream: EventStream, choices: unknown[], extra: Record<string, unknown> = {}) =>
     stream.data({
       id: meta.id,
       object: 'chat.completion.chunk',
@@ -146,41 +143,43 @@ export async function sendCompletionChunks(
       choices,
       ...extra,
     });
-  const delta = (content: Record<string, unknown>, finish: 'stop' | null, extra?: Record<string, unknown>) =>
-    chunk([{ index: 0, delta: content, finish_reason: finish, logprobs: null }], extra);
+  const delta = (
+    stream: EventStream,
+    content: Record<string, unknown>,
+    finish: 'stop' | null,
+    extra?: Record<string, unknown>,
+  ) => chunk(stream, [{ index: 0, delta: content, finish_reason: finish, logprobs: null }], extra);
   let citations: Citation[] = [];
-  try {
-    delta({ role: 'assistant', content: '' }, null);
-    for await (const item of run) {
-      switch (item.type) {
-        case 'heartbeat':
-          stream.comment('ping');
-          break;
+  return pipeToEventStream(
+    request,
+    reply,
+    run,
+    (stream, event) => {
+      switch (event.type) {
         case 'token':
-          delta({ content: item.text }, null);
+          delta(stream, { content: event.text }, null);
           break;
         case 'citations':
-          citations = item.citations;
+          citations = event.citations;
           break;
         case 'done':
-          delta({}, 'stop', { citations });
-          if (meta.includeUsage) chunk([], { usage: completionUsage(item.usage) });
+          delta(stream, {}, 'stop', { citations });
+          if (meta.includeUsage) chunk(stream, [], { usage: completionUsage(event.usage) });
           stream.write('data: [DONE]\n\n');
           break;
         case 'error':
           stream.data({
             error: {
-              code: item.code,
-              message: item.message,
-              type: item.code === 'internal' ? 'server_error' : 'model_error',
+              code: event.code,
+              message: event.message,
+              type: event.code === 'internal' ? 'server_error' : 'model_error',
             },
           });
           break;
       }
-    }
-  } finally {
-    stream.end();
-  }
+    },
+    (stream) => delta(stream, { role: 'assistant', content: '' }, null),
+  );
 }
 
 /** OpenAI's usage object from Nexus's. */

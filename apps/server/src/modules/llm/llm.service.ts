@@ -156,16 +156,8 @@ export function listModelConfigs(db: Db, tenantId: string): Promise<LlmConfig[]>
   return listLlmConfigs(db.kysely, tenantId);
 }
 
-export interface ModelConfigInput {
+export interface ModelConfigInput extends Omit<ModelConfig, 'id'> {
   mode: LlmMode;
-  name: string;
-  provider: LlmProvider;
-  model: string;
-  base_url: string | null;
-  api_key_env: string | null;
-  temperature: number;
-  max_tokens: number;
-  options: Record<string, unknown>;
   fallback_config_id: string | null;
   is_active: boolean;
 }
@@ -183,11 +175,9 @@ export function createModelConfig(db: Db, actor: AdminActor, input: ModelConfigI
     await auditAdminAction(
       trx,
       actor,
-      actor,
       'llm_config.created',
       { type: 'llm_config', id: inserted.id },
-      null,
-      auditedConfig(inserted),
+      { after: auditedConfig(inserted) },
     );
     return inserted;
   });
@@ -223,11 +213,9 @@ export function updateModelConfig(
     await auditAdminAction(
       trx,
       actor,
-      actor,
       'llm_config.updated',
       { type: 'llm_config', id },
-      auditedConfig(before),
-      auditedConfig(updated),
+      { before: auditedConfig(before), after: auditedConfig(updated) },
     );
     return updated;
   });
@@ -247,11 +235,9 @@ export async function deleteModelConfig(db: Db, actor: AdminActor, id: string): 
     await auditAdminAction(
       trx,
       actor,
-      actor,
       'llm_config.deleted',
       { type: 'llm_config', id: before.id },
-      auditedConfig(before),
-      null,
+      { before: auditedConfig(before) },
     );
   });
 }
@@ -276,11 +262,9 @@ export function publishPrompt(
     await auditAdminAction(
       trx,
       actor,
-      actor,
       'system_prompt.published',
       { type: 'system_prompt', id: inserted.id },
-      null,
-      { mode: inserted.mode, version: inserted.version },
+      { after: { mode: inserted.mode, version: inserted.version } },
     );
     return inserted;
   });
@@ -294,11 +278,9 @@ export function activatePrompt(db: Db, actor: AdminActor, id: string): Promise<S
     await auditAdminAction(
       trx,
       actor,
-      actor,
       'system_prompt.activated',
       { type: 'system_prompt', id: activated.id },
-      null,
-      { mode: activated.mode, version: activated.version },
+      { after: { mode: activated.mode, version: activated.version } },
     );
     return activated;
   });
@@ -348,15 +330,15 @@ export function setTenantPrice(
     await auditAdminAction(
       trx,
       actor,
-      actor,
       'model_price.changed',
       { type: 'model_price', id: saved.id },
-      null,
       {
-        provider: price.provider,
-        model: price.model,
-        input_usd_per_million: price.inputUsdPerMillion,
-        output_usd_per_million: price.outputUsdPerMillion,
+        after: {
+          provider: price.provider,
+          model: price.model,
+          input_usd_per_million: price.inputUsdPerMillion,
+          output_usd_per_million: price.outputUsdPerMillion,
+        },
       },
     );
     return {

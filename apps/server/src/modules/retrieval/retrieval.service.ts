@@ -8,6 +8,7 @@ import {
   analyzeQueryPieces,
   type BM25Index,
   GRAM_INDEX,
+  type PassageRow,
   type Ranked,
   rankByFullText,
   rankByVectors,
@@ -68,15 +69,7 @@ function capabilitiesOf(db: Db): Promise<Capabilities> {
   return capabilities;
 }
 
-interface CandidateRow {
-  chunk_id: string;
-  document_id: string;
-  source_item_id: string | null;
-  title: string;
-  url: string | null;
-  page: number | null;
-  section: string | null;
-  text: string;
+interface CandidateRow extends PassageRow {
   score: number;
 }
 

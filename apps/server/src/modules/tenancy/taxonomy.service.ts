@@ -53,7 +53,7 @@ export function addRegion(
       throw new AppError('conflict:region', `Region ${input.code} already exists.`);
     }
     const { id } = await insertRegion(trx, { tenantId: actor.tenantId, ...input });
-    await auditAdminAction(trx, actor, actor, 'region.created', { type: 'region', id }, null, input);
+    await auditAdminAction(trx, actor, 'region.created', { type: 'region', id }, { after: input });
     return { id, ...input };
   });
 }
@@ -66,11 +66,9 @@ export function renameRegion(db: Db, actor: TaxonomyActor, id: string, name: str
     await auditAdminAction(
       trx,
       actor,
-      actor,
       'region.updated',
       { type: 'region', id: region.id },
-      { name: region.name },
-      { name },
+      { before: { name: region.name }, after: { name } },
     );
     return { ...region, name };
   });
@@ -91,11 +89,9 @@ export async function deleteRegion(db: Db, actor: TaxonomyActor, id: string): Pr
     await auditAdminAction(
       trx,
       actor,
-      actor,
       'region.deleted',
       { type: 'region', id: region.id },
-      region,
-      null,
+      { before: region },
     );
   });
 }
@@ -121,7 +117,7 @@ export function addDepartment(
       code: input.code,
       name: input.name,
     });
-    await auditAdminAction(trx, actor, actor, 'department.created', { type: 'department', id }, null, input);
+    await auditAdminAction(trx, actor, 'department.created', { type: 'department', id }, { after: input });
     return { id, code: input.code, name: input.name, regionId: region.id, regionCode: region.code };
   });
 }
@@ -139,11 +135,9 @@ export function renameDepartment(
     await auditAdminAction(
       trx,
       actor,
-      actor,
       'department.updated',
       { type: 'department', id: department.id },
-      { name: department.name },
-      { name },
+      { before: { name: department.name }, after: { name } },
     );
     return { ...department, name };
   });
@@ -169,11 +163,9 @@ export async function deleteDepartment(
     await auditAdminAction(
       trx,
       actor,
-      actor,
       'department.deleted',
       { type: 'department', id: department.id },
-      describe(department),
-      null,
+      { before: describe(department) },
     );
   });
 }
