@@ -19,11 +19,13 @@ import type { ServerKeys } from './modules/auth/server-keys.ts';
 import { registerGroupMappingRoutes, registerSsoRoutes } from './modules/auth/sso.routes.ts';
 import { registerChatRoutes } from './modules/chat/chat.routes.ts';
 import { registerChatSocketRoutes } from './modules/chat/chat-socket.routes.ts';
+import { registerNotebookChatRoutes } from './modules/chat/notebook-chat.routes.ts';
 import { registerPublicChatRoutes } from './modules/chat/public-chat.routes.ts';
 import { registerDocumentRoutes } from './modules/documents/documents.routes.ts';
 import { registerHealthRoutes } from './modules/health/health.routes.ts';
 import { registerJobRoutes } from './modules/jobs/jobs.routes.ts';
 import { registerLlmAdminRoutes } from './modules/llm/llm.routes.ts';
+import { registerNotebookAdminRoutes, registerNotebookRoutes } from './modules/notebook/notebook.routes.ts';
 import { registerRetrievalRoutes } from './modules/retrieval/retrieval.routes.ts';
 import { registerTenancyRoutes } from './modules/tenancy/tenancy.routes.ts';
 import { registerUsageRoutes } from './modules/usage/usage.routes.ts';
@@ -149,6 +151,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
       registerAuditRoutes,
       registerGroupMappingRoutes,
       registerLlmAdminRoutes,
+      registerNotebookAdminRoutes,
     ]),
     { prefix: '/api/v1/admin' },
   );
@@ -157,6 +160,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<N
   await app.register(registerJobRoutes);
   await app.register(registerRetrievalRoutes);
   await app.register(registerChatRoutes);
+  await app.register(registerNotebookRoutes);
+  await app.register(registerNotebookChatRoutes);
   await app.register(registerChatSocketRoutes);
   await app.register(registerPublicChatRoutes);
   await app.register(registerUsageRoutes);

@@ -78,6 +78,18 @@ const environmentSchema = z.object({
   NEXUS_RATE_LIMIT_API_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   NEXUS_STREAM_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
   NEXUS_CHAT_PASSAGES: z.coerce.number().int().min(1).max(50).default(8),
+  NEXUS_NOTEBOOK_TTL_HOURS: z.coerce
+    .number()
+    .min(0.01)
+    .max(24 * 365)
+    .default(24),
+  NEXUS_NOTEBOOK_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(100 * 1024 * 1024),
+  NEXUS_NOTEBOOK_MAX_SESSIONS: z.coerce.number().int().min(1).max(10_000).default(20),
+  NEXUS_NOTEBOOK_CLEANUP_CRON: z.string().trim().min(9).default('0 2 * * *'),
   NEXUS_SSO_ISSUER_URL: z.url().optional(),
   NEXUS_SSO_CLIENT_ID: z.string().min(1).optional(),
   NEXUS_SSO_CLIENT_SECRET: z.string().min(1).optional(),
@@ -141,6 +153,16 @@ export interface Config {
   readonly rateLimits: { userPerMinute: number; apiKeyPerMinute: number };
   /** Chat streams: heartbeat interval, and how many passages a grounded answer is given. */
   readonly chat: { heartbeatMs: number; passages: number };
+  /**
+   * Notebook sessions: hours until an unpinned session expires, bytes of files per session,
+   * live sessions per user, and when the cleanup job runs (cron, UTC).
+   */
+  readonly notebook: {
+    ttlHours: number;
+    quotaBytes: number;
+    maxSessionsPerUser: number;
+    cleanupCron: string;
+  };
   /** Limits on ingested files (uploads, folders, URLs). */
   readonly ingestion: { maxBytes: number; maxPages: number; maxDecompressedBytes: number };
   /** Dense retrieval: the embedding model, or null for lexical retrieval only. */
@@ -299,6 +321,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     rateLimits: Object.freeze({
       userPerMinute: env.NEXUS_RATE_LIMIT_USER_PER_MINUTE,
       apiKeyPerMinute: env.NEXUS_RATE_LIMIT_API_KEY_PER_MINUTE,
+    }),
+    notebook: Object.freeze({
+      ttlHours: env.NEXUS_NOTEBOOK_TTL_HOURS,
+      quotaBytes: env.NEXUS_NOTEBOOK_QUOTA_BYTES,
+      maxSessionsPerUser: env.NEXUS_NOTEBOOK_MAX_SESSIONS,
+      cleanupCron: env.NEXUS_NOTEBOOK_CLEANUP_CRON,
     }),
     chat: Object.freeze({
       heartbeatMs: Math.round(env.NEXUS_STREAM_HEARTBEAT_SECONDS * 1000),

@@ -80,6 +80,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
       keys: runtime.keys,
       rateLimiter: runtime.rateLimiter,
       embedder: runtime.embedder,
+      metrics: runtime.metrics,
       webDistDir: WEB_DIST_DIR,
     });
     const address = await app.listen({ port: config.port, host: config.host });

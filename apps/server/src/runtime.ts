@@ -8,6 +8,7 @@ import { type Db, detectCapabilities, openDatabase } from './platform/db/databas
 import { migrate } from './platform/db/migrations.ts';
 import { createEmbedder, type Embedder } from './platform/embeddings.ts';
 import type { Logger } from './platform/logger.ts';
+import { createMetrics, type Metrics } from './platform/metrics.ts';
 import { JobQueue } from './platform/queue.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './platform/rate-limit.ts';
 
@@ -22,6 +23,8 @@ export interface Runtime {
   embedder: Embedder | null;
   /** Shared through Redis when REDIS_URL is set (falling back to in-process if it fails). */
   rateLimiter: RateLimiter;
+  /** The process's Prometheus metrics (jobs count into them; /metrics reads them). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -74,9 +77,10 @@ export async function openRuntime(config: Config, logger: Logger, options: Runti
       }
     }
 
+    const metrics = createMetrics();
     let queue: JobQueue | null = null;
     if (options.queue) {
-      const jobQueue = new JobQueue(db, logger, createJobDefinitions(config, embedder), {
+      const jobQueue = new JobQueue(db, logger, createJobDefinitions(config, embedder, metrics), {
         ...options.queue,
         stallSeconds: config.jobStallSeconds,
         // An embedded database belongs to this process alone: jobs left running are dead.
@@ -107,7 +111,7 @@ export async function openRuntime(config: Config, logger: Logger, options: Runti
             logger.warn({ err: error }, 'rate limiting fell back to in-process: Redis failed'),
         })
       : createMemoryRateLimiter();
-    return { db, queue, redis, lock, keys, embedder, rateLimiter, close };
+    return { db, queue, redis, lock, keys, embedder, rateLimiter, metrics, close };
   } catch (error) {
     await close();
     throw error;

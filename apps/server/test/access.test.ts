@@ -82,6 +82,19 @@ const ROUTE_TABLE: Record<string, 'public' | Caller[]> = {
   'GET /api/v1/admin/sso/group-mappings': ['super_admin'],
   'POST /api/v1/admin/sso/group-mappings': ['super_admin'],
   'DELETE /api/v1/admin/sso/group-mappings/:id': ['super_admin'],
+  'GET /api/v1/admin/notebooks/usage': ['super_admin'],
+  'POST /api/v1/notebook/sessions': ['user', 'content_manager', 'super_admin'],
+  'GET /api/v1/notebook/sessions': ['user', 'content_manager', 'super_admin'],
+  'GET /api/v1/notebook/sessions/:id': ['user', 'content_manager', 'super_admin'],
+  'PATCH /api/v1/notebook/sessions/:id': ['user', 'content_manager', 'super_admin'],
+  'DELETE /api/v1/notebook/sessions/:id': ['user', 'content_manager', 'super_admin'],
+  'POST /api/v1/notebook/sessions/:id/pin': ['user', 'content_manager', 'super_admin'],
+  'POST /api/v1/notebook/sessions/:id/unpin': ['user', 'content_manager', 'super_admin'],
+  'POST /api/v1/notebook/sessions/:id/upload': ['user', 'content_manager', 'super_admin'],
+  'DELETE /api/v1/notebook/sessions/:id/files/:file_id': ['user', 'content_manager', 'super_admin'],
+  'GET /api/v1/notebook/sessions/:id/files/:file_id/content': ['user', 'content_manager', 'super_admin'],
+  'POST /api/v1/notebook/sessions/:id/chat': ['user', 'content_manager', 'super_admin'],
+  'GET /api/v1/notebook/sessions/:id/conversation': ['user', 'content_manager', 'super_admin'],
 };
 
 function expectedCallers(rule: AccessRule): 'public' | Caller[] {

@@ -239,7 +239,7 @@ describe('conversations', () => {
       payload: { mode: 'notebook' },
     });
     expect(notebook.statusCode).toBe(400);
-    expect(notebook.json().error.code).toBe('bad_request:notebook_unavailable');
+    expect(notebook.json().error.code).toBe('bad_request:notebook_conversation');
   });
 
   it('stores feedback on answers, replacing an earlier rating, only for the owner', async () => {

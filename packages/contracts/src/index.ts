@@ -8,3 +8,4 @@ export * from './chat.ts';
 export * from './documents.ts';
 export * from './errors.ts';
 export * from './health.ts';
+export * from './notebook.ts';

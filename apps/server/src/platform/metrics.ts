@@ -17,7 +17,17 @@ export function createMetrics() {
     labelNames: ['code'] as const,
     registers: [registry],
   });
-  return { registry, httpRequestDuration, httpErrors };
+  const notebookSessionsRemoved = new Counter({
+    name: 'nexus_notebook_sessions_removed_total',
+    help: 'Expired notebook sessions deleted by the cleanup job, with their files, chunks and conversations',
+    registers: [registry],
+  });
+  const notebookBytesRemoved = new Counter({
+    name: 'nexus_notebook_bytes_removed_total',
+    help: 'Bytes of notebook files deleted by the cleanup job',
+    registers: [registry],
+  });
+  return { registry, httpRequestDuration, httpErrors, notebookSessionsRemoved, notebookBytesRemoved };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import { AppError } from '../../platform/errors.ts';
-import type { Principal, Reader, Role, Scope, UserPrincipal } from './access.types.ts';
+import type { NotebookScope, Principal, Reader, Role, Scope, UserPrincipal } from './access.types.ts';
 
 /**
  * Access decisions in one place: roles, the principal a route needs, what a reader may read
@@ -44,6 +44,7 @@ export function readerFromPrincipal(principal: Principal): Reader {
  * query that can return document content (lists, gets, retrieval) includes it.
  */
 export function documentAccessFilter(reader: Reader): RawBuilder<SqlBool> {
+  if (reader.notebook) return notebookAccessFilter(reader.tenantId, reader.notebook);
   const base = sql<SqlBool>`documents.tenant_id = ${reader.tenantId} AND documents.notebook_session_id IS NULL`;
   if (reader.role === 'super_admin') return base;
   const scopes: RawBuilder<SqlBool>[] = [
@@ -56,6 +57,20 @@ export function documentAccessFilter(reader: Reader): RawBuilder<SqlBool> {
     scopes.push(sql<SqlBool>`documents.region_ids && ARRAY[${reader.regionId}]::uuid[]`);
   }
   return sql<SqlBool>`(${base} AND (${sql.join(scopes, sql` OR `)}))`;
+}
+
+/**
+ * A notebook's documents: those of one session that belongs to the reader and has not
+ * expired (a pinned session never does), optionally only the chosen ones.
+ */
+function notebookAccessFilter(tenantId: string, notebook: NotebookScope): RawBuilder<SqlBool> {
+  const chosen = notebook.documentIds
+    ? sql<SqlBool>` AND documents.id = ANY(${[...notebook.documentIds]}::uuid[])`
+    : sql<SqlBool>``;
+  return sql<SqlBool>`(documents.tenant_id = ${tenantId} AND documents.notebook_session_id = ${notebook.sessionId}${chosen}
+    AND EXISTS (SELECT 1 FROM notebook_sessions WHERE notebook_sessions.tenant_id = ${tenantId}
+      AND notebook_sessions.id = ${notebook.sessionId} AND notebook_sessions.user_id = ${notebook.userId}
+      AND (notebook_sessions.is_pinned OR notebook_sessions.expires_at > now())))`;
 }
 
 /**

@@ -76,6 +76,18 @@ export interface Reader {
   role: Role | 'api_key';
   departmentId: string | null;
   regionId: string | null;
+  /**
+   * A notebook reader sees the files of this one live session of its owner — optionally
+   * only some of them — and nothing of the company library.
+   */
+  notebook?: NotebookScope;
+}
+
+export interface NotebookScope {
+  sessionId: string;
+  userId: string;
+  /** Only these documents of the session (the files chosen for a question). */
+  documentIds?: readonly string[];
 }
 
 /** A document's scope: department and region ids (both empty = the whole tenant). */

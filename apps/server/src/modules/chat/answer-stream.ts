@@ -1,10 +1,10 @@
 import type { ChatStreamEvent } from '@nexus/contracts';
-import { readerFromPrincipal } from '../access/access.service.ts';
-import type { Principal } from '../access/access.types.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { Principal, Reader } from '../access/access.types.ts';
 import type { ChatTurn } from '../llm/llm.types.ts';
 import { type AnswerOutcome, answerQuestion, type ChatDependencies } from './answering.ts';
 import type { ConversationRow } from './chat.repository.ts';
-import { ownerFromPrincipal } from './chat.service.ts';
+import { ownerFromPrincipal, readerForConversation } from './chat.service.ts';
 
 /**
  * One answer, produced once as typed events — `token`…, then `citations` and `done`, or
@@ -23,6 +23,11 @@ export interface AskInput {
   content: string;
   /** The conversation so far, when the caller holds it (OpenAI-style stateless requests). */
   history?: ChatTurn[];
+  /**
+   * Who the question reads as, when the caller narrowed it (a notebook question over some
+   * of its files); otherwise the conversation decides (readerForConversation).
+   */
+  reader?: Reader;
 }
 
 export interface AnswerRun extends AsyncIterable<StreamItem> {
@@ -48,9 +53,10 @@ export function startAnswer(deps: ChatDependencies, ask: AskInput, options: Star
 
   const outcome = (async (): Promise<AnswerOutcome | null> => {
     try {
+      const reader = ask.reader ?? (await readerForConversation(deps.db, ask.principal, ask.conversation));
       const result = await answerQuestion(deps, {
         owner: ownerFromPrincipal(ask.principal),
-        reader: readerFromPrincipal(ask.principal),
+        reader,
         conversation: ask.conversation,
         content: ask.content,
         signal: controller.signal,
@@ -70,6 +76,11 @@ export function startAnswer(deps: ChatDependencies, ask: AskInput, options: Star
       }
       return result;
     } catch (error) {
+      if (error instanceof AppError && error.statusCode < 500) {
+        // Refused before answering (e.g. the notebook expired meanwhile): say why.
+        queue.push({ type: 'error', code: error.code, message: error.message });
+        return null;
+      }
       options.log.error({ err: error }, 'answering failed');
       queue.push({
         type: 'error',

@@ -92,6 +92,13 @@ export async function answerQuestion(
 ): Promise<AnswerOutcome> {
   const { db } = deps;
   const { conversation, owner, signal } = input;
+  if (
+    conversation.notebook_session_id &&
+    input.reader.notebook?.sessionId !== conversation.notebook_session_id
+  ) {
+    // A notebook conversation answers from its own session's files, nothing else.
+    throw new Error('a notebook conversation must be answered with its session as the reader');
+  }
   const tenantId = conversation.tenant_id;
   const started = performance.now();
 

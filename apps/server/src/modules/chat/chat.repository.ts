@@ -24,7 +24,11 @@ function ownedBy(owner: ConversationOwner) {
 export async function insertConversation(
   executor: Executor,
   owner: ConversationOwner,
-  values: { mode: ConversationMode; title?: string | undefined; botId?: string | null },
+  values: {
+    mode: ConversationMode;
+    title?: string | undefined;
+    botId?: string | null;
+  },
 ): Promise<ConversationRow> {
   return executor
     .insertInto('conversations')
@@ -53,13 +57,55 @@ export async function findConversation(
     .executeTakeFirst();
 }
 
+/** Starts a notebook session's conversation unless it exists (conversations_notebook_session_key). */
+export async function insertNotebookConversation(
+  executor: Executor,
+  owner: { tenantId: string; userId: string },
+  sessionId: string,
+): Promise<void> {
+  await executor
+    .insertInto('conversations')
+    .values({
+      tenant_id: owner.tenantId,
+      user_id: owner.userId,
+      mode: 'notebook',
+      title: DEFAULT_TITLE,
+      notebook_session_id: sessionId,
+    })
+    .onConflict((conflict) =>
+      conflict
+        .columns(['tenant_id', 'notebook_session_id'])
+        .where('notebook_session_id', 'is not', null)
+        .doNothing(),
+    )
+    .execute();
+}
+
+/** The conversation of a notebook session (one per session), if it has started. */
+export async function findNotebookConversation(
+  executor: Executor,
+  owner: ConversationOwner,
+  sessionId: string,
+): Promise<ConversationRow | undefined> {
+  return executor
+    .selectFrom('conversations')
+    .selectAll()
+    .where('notebook_session_id', '=', sessionId)
+    .where(ownedBy(owner))
+    .orderBy('created_at')
+    .executeTakeFirst();
+}
+
 export async function listConversations(
   executor: Executor,
   owner: ConversationOwner,
   filter: { mode?: ConversationMode | undefined; search?: string | undefined; limit: number; offset: number },
 ): Promise<{ rows: ConversationRow[]; total: number }> {
   let query = executor.selectFrom('conversations').where(ownedBy(owner));
-  if (filter.mode) query = query.where('mode', '=', filter.mode);
+  // A notebook's conversation is listed with its notebook, not among the others.
+  query = filter.mode
+    ? query.where('mode', '=', filter.mode)
+    : query.where('notebook_session_id', 'is', null);
   if (filter.search) query = query.where('title', 'ilike', containsPattern(filter.search));
   const rows = await query
     .selectAll()

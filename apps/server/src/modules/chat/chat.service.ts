@@ -2,14 +2,18 @@ import type { Db } from '../../platform/db/database.ts';
 import type { ConversationMode } from '../../platform/db/schema.ts';
 import { runAsTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError } from '../../platform/errors.ts';
-import type { Principal, UserPrincipal } from '../access/access.types.ts';
+import { readerFromPrincipal } from '../access/access.service.ts';
+import type { Principal, Reader, UserPrincipal } from '../access/access.types.ts';
+import { notebookReader } from '../notebook/notebook.service.ts';
 import {
   type ConversationOwner,
   type ConversationRow,
   deleteConversation,
   findConversation,
+  findNotebookConversation,
   findOwnedMessage,
   insertConversation,
+  insertNotebookConversation,
   listConversations,
   listMessages,
   type MessageRow,
@@ -38,12 +42,48 @@ export function startConversation(
 ): Promise<ConversationRow> {
   if (values.mode === 'notebook') {
     throw new AppError(
-      'bad_request:notebook_unavailable',
-      'Notebook conversations are opened from a notebook session, which this version does not offer yet.',
+      'bad_request:notebook_conversation',
+      'A notebook conversation belongs to its notebook: ask with POST /api/v1/notebook/sessions/{id}/chat.',
     );
   }
   const owner = ownerFromPrincipal(principal);
   return runAsTenant(db, owner.tenantId, (trx) => insertConversation(trx, owner, values));
+}
+
+/**
+ * The conversation of a notebook session the user owns and may still use (else 404),
+ * started on first use: one per session, its history the session's.
+ */
+export async function openNotebookConversation(
+  db: Db,
+  user: UserPrincipal,
+  sessionId: string,
+): Promise<ConversationRow> {
+  await notebookReader(db, user, sessionId);
+  const owner = ownerFromPrincipal(user);
+  return runAsTenant(db, owner.tenantId, async (trx) => {
+    const existing = await findNotebookConversation(trx, owner, sessionId);
+    if (existing) return existing;
+    // Two first questions at once: the unique index keeps one conversation, both use it.
+    await insertNotebookConversation(trx, { tenantId: user.tenantId, userId: user.userId }, sessionId);
+    return (await findNotebookConversation(trx, owner, sessionId))!;
+  });
+}
+
+/**
+ * Who a question in this conversation reads as: a notebook conversation reads its own
+ * session's files only (404 once the session is gone or expired), any other the company
+ * library within the principal's scope. Every transport answers through this.
+ */
+export async function readerForConversation(
+  db: Db,
+  principal: Principal,
+  conversation: ConversationRow,
+  fileIds?: readonly string[],
+): Promise<Reader> {
+  if (!conversation.notebook_session_id) return readerFromPrincipal(principal);
+  if (principal.kind !== 'user') throw new AppError('not_found:conversation', 'No such conversation.');
+  return notebookReader(db, principal, conversation.notebook_session_id, fileIds);
 }
 
 /** The caller's conversation, or 404. */

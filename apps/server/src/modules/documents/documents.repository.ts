@@ -130,6 +130,8 @@ export interface NewDocument {
   regionIds: string[];
   createdBy: string | null;
   metadata?: Record<string, unknown>;
+  /** A notebook file: readable through its session only (never by scope). */
+  notebookSessionId?: string;
 }
 
 export async function insertDocument(executor: Executor, document: NewDocument): Promise<DocumentRow> {
@@ -145,6 +147,7 @@ export async function insertDocument(executor: Executor, document: NewDocument):
       region_ids: document.regionIds,
       created_by: document.createdBy,
       metadata: JSON.stringify(document.metadata ?? {}),
+      notebook_session_id: document.notebookSessionId ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow()
@@ -200,6 +203,29 @@ export async function deleteDocumentRow(executor: Executor, tenantId: string, id
     .where('id', '=', id)
     .executeTakeFirst();
   return Number(result.numDeletedRows) === 1;
+}
+
+/** The texts of a document's current chunks, in order (at most `limit`). */
+export async function listChunkTexts(
+  executor: Executor,
+  tenantId: string,
+  documentId: string,
+  limit: number,
+): Promise<string[]> {
+  const rows = await executor
+    .selectFrom('chunks')
+    .innerJoin('documents', (join) =>
+      join
+        .onRef('documents.id', '=', 'chunks.document_id')
+        .onRef('documents.generation', '=', 'chunks.generation'),
+    )
+    .select('chunks.text')
+    .where('chunks.tenant_id', '=', tenantId)
+    .where('chunks.document_id', '=', documentId)
+    .orderBy('chunks.ordinal')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.text);
 }
 
 /** Originals are stored in parts of this size (0008). */

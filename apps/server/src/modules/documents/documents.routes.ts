@@ -8,7 +8,8 @@ import {
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError } from '../../platform/errors.ts';
-import { hasNul, stripControlCharacters } from '../../platform/text/control-characters.ts';
+import { readMultipartFiles } from '../../platform/http/multipart.ts';
+import { sendStoredFile } from '../../platform/http/stored-file.ts';
 import { readerFromPrincipal, requirePrincipal, requireUser } from '../access/access.service.ts';
 import {
   addDocumentVersion,
@@ -45,76 +46,14 @@ const UPLOAD_FIELDS = ['title', 'departments', 'regions'] as const;
 const VERSION_FIELDS = ['title'] as const;
 const MAX_TITLE_LENGTH = 300;
 
-/**
- * Reads a multipart body: one `file` part and the named text fields. Anything else —
- * not multipart, no boundary, a truncated body, an unknown field, a NUL in a name — is a
- * 4xx with a message, never a 500.
- */
+/** A multipart upload of one document: its `file` and the named text fields. */
 async function readMultipart<TField extends string>(
   request: FastifyRequest,
   maxBytes: number,
   allowedFields: readonly TField[],
 ): Promise<{ file: IncomingFile; fields: Partial<Record<TField, string>> }> {
-  if (!request.isMultipart()) {
-    throw new AppError(
-      'unsupported_media_type:upload',
-      'Send the document as multipart/form-data with a "file" field.',
-    );
-  }
-  const fields: Partial<Record<TField, string>> = {};
-  let file: IncomingFile | undefined;
-  try {
-    for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 10 } })) {
-      if (part.type === 'file') {
-        if (part.fieldname !== 'file')
-          throw new AppError('bad_request:upload', `Unexpected file field "${part.fieldname}".`);
-        const bytes = await part.toBuffer();
-        file = { filename: cleanFilename(part.filename), mimeType: part.mimetype, bytes };
-      } else if ((allowedFields as readonly string[]).includes(part.fieldname)) {
-        const value = String(part.value ?? '');
-        if (hasNul(value))
-          throw new AppError('bad_request:upload', `The "${part.fieldname}" field contains a NUL character.`);
-        fields[part.fieldname as TField] = value;
-      } else {
-        throw new AppError(
-          'bad_request:upload',
-          `Unknown field "${part.fieldname}"; use file${allowedFields.map((name) => `, ${name}`).join('')}.`,
-        );
-      }
-    }
-  } catch (error) {
-    throw multipartError(error, maxBytes);
-  }
-  if (!file) throw new AppError('bad_request:upload', 'The upload has no "file" field.');
-  if (file.bytes.byteLength === 0) throw new AppError('bad_request:upload', 'The file is empty.');
-  return { file, fields };
-}
-
-/** A file name as shown and stored: no path, no control characters, at most 255 characters. */
-function cleanFilename(filename: string | undefined): string {
-  if (filename && hasNul(filename))
-    throw new AppError('bad_request:upload', 'The file name contains a NUL character.');
-  const base = (filename ?? '').split(/[\\/]/).pop() ?? '';
-  const clean = stripControlCharacters(base, { keepLineBreaks: false }).trim().slice(0, 255);
-  return clean || 'upload';
-}
-
-function multipartError(error: unknown, maxBytes: number): AppError {
-  if (error instanceof AppError) return error;
-  const code = (error as { code?: string }).code;
-  if (code === 'FST_REQ_FILE_TOO_LARGE') {
-    return new AppError(
-      'payload_too_large:upload',
-      `The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB limit.`,
-    );
-  }
-  if (code === 'FST_FILES_LIMIT') return new AppError('bad_request:upload', 'Send one file per request.');
-  if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT')
-    return new AppError('bad_request:upload', 'The form has too many fields.');
-  return new AppError(
-    'bad_request:multipart',
-    `The multipart body could not be read (${(error as Error).message || 'malformed'}); send multipart/form-data with a boundary and a complete body.`,
-  );
+  const { files, fields } = await readMultipartFiles(request, { maxBytes, maxFiles: 1, allowedFields });
+  return { file: files[0]!, fields };
 }
 
 function titleField(value: string | undefined): string | undefined {
@@ -251,20 +190,7 @@ export const registerDocumentRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const reader = readerFromPrincipal(requirePrincipal(request));
       const file = await getDocumentFile(db, reader, request.params.id);
-      const isPdf = file.mimeType === 'application/pdf';
-      const filename = file.filename ?? `${file.title}${isPdf ? '.pdf' : ''}`;
-      // Uploaded HTML or SVG must never run on this origin: anything but a PDF is a download,
-      // and a sandbox CSP stops scripts even if a browser renders it.
-      reply
-        .type(file.mimeType ?? 'application/octet-stream')
-        .header(
-          'content-disposition',
-          `${isPdf ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(filename)}`,
-        )
-        .header('x-content-type-options', 'nosniff')
-        .header('content-security-policy', isPdf ? "default-src 'none'; object-src 'self'" : 'sandbox')
-        .header('cache-control', 'private, max-age=300');
-      return reply.send(Buffer.from(file.bytes));
+      return sendStoredFile(reply, file);
     },
   );
 

@@ -27,6 +27,7 @@ import {
   insertChunks,
   insertDocument,
   insertReadyDocuments,
+  listChunkTexts,
   listReadableDocuments,
   refreshChunkStatistics,
   storeEmbeddings,
@@ -142,6 +143,42 @@ export async function createUploadedDocument(
     });
     return { document, jobId, isUnchanged: false };
   });
+}
+
+const NOTEBOOK_SOURCE = { kind: 'notebook', name: 'Notebooks' } as const;
+
+/**
+ * A file of a notebook session: a private document with no scope, readable only through its
+ * session (documentAccessFilter with a notebook reader), stored with its original. The
+ * caller queues its ingestion (queueDocumentJob) in the same transaction.
+ */
+export async function createNotebookDocument(
+  trx: Executor,
+  file: {
+    tenantId: string;
+    sessionId: string;
+    userId: string;
+    incoming: IncomingFile;
+    /** Where citations link to: the notebook's own file route. */
+    url: string;
+  },
+): Promise<DocumentRow> {
+  const sourceId = await ensureSource(trx, { tenantId: file.tenantId, ...NOTEBOOK_SOURCE });
+  const document = await insertDocument(trx, {
+    tenantId: file.tenantId,
+    sourceId,
+    sourceItemId: null,
+    title: file.incoming.filename,
+    url: file.url,
+    departmentIds: [],
+    regionIds: [],
+    createdBy: file.userId,
+    notebookSessionId: file.sessionId,
+    // A notebook file keeps the name its owner knows it by (not a heading found in it).
+    metadata: { title_is_explicit: true },
+  });
+  await storeOriginal(trx, document, file.incoming, contentHash(file.incoming.bytes));
+  return document;
 }
 
 /**
@@ -301,24 +338,34 @@ function storeOriginal(
   });
 }
 
-async function queueIngestion(
+function queueIngestion(
   trx: Executor,
   queue: JobQueue,
   document: DocumentRow,
   createdBy: string | null,
 ): Promise<string> {
+  return queueDocumentJob(trx, queue, INGEST_DOCUMENT_JOB, document, createdBy);
+}
+
+/**
+ * Queues a job over one document (its ingestion, or a module's job that ingests and then
+ * does more) with its job record, in the caller's transaction.
+ */
+export async function queueDocumentJob(
+  trx: Executor,
+  queue: JobQueue,
+  job: JobReference<{ tenantId: string; documentId: string }>,
+  document: DocumentRow,
+  createdBy: string | null,
+): Promise<string> {
   // The queue's tables are not tenant tables: enqueue as the service, in the same transaction.
   const jobId = await withoutTenantRole(trx, () =>
-    queue.send(
-      INGEST_DOCUMENT_JOB,
-      { tenantId: document.tenantId, documentId: document.id },
-      { executor: trx },
-    ),
+    queue.send(job, { tenantId: document.tenantId, documentId: document.id }, { executor: trx }),
   );
   await recordJob(trx, {
     id: jobId,
     tenantId: document.tenantId,
-    kind: INGEST_DOCUMENT_JOB.name,
+    kind: job.name,
     documentId: document.id,
     createdBy,
   });
@@ -535,6 +582,33 @@ export async function deleteDocument(
       ip,
     });
   });
+}
+
+/** Deletes a notebook file's document (the notebook module checked the owner), with its chunks and original. */
+export function deleteNotebookDocument(
+  trx: Executor,
+  tenantId: string,
+  documentId: string,
+): Promise<boolean> {
+  return deleteDocumentRow(trx, tenantId, documentId);
+}
+
+/**
+ * A document's current title and passages in order (at most `limit`), read through the
+ * reader's access filter: nothing when the reader may not read it.
+ */
+export async function readDocumentPassages(
+  executor: Executor,
+  reader: Reader,
+  documentId: string,
+  limit: number,
+): Promise<{ title: string; passages: string[] } | null> {
+  const document = await findReadableDocument(executor, reader, documentId);
+  if (!document?.isActive) return null;
+  return {
+    title: document.title,
+    passages: await listChunkTexts(executor, reader.tenantId, documentId, limit),
+  };
 }
 
 /** Documents this reader may read, newest first, under row-level security. */

@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Executor } from '../../platform/db/database.ts';
 import type { Embedder } from '../../platform/embeddings.ts';
+import { defineJob, type JobContext, type JobReference, type StallContext } from '../../platform/queue.ts';
 import { TaskError, TaskThread, TaskThreadFailure } from '../../platform/threads/task-thread.ts';
 import {
   contentHash,
   type ImportedDocument,
   importDocuments,
+  markIngestionFailed,
   openVersionToIngest,
   recordRejectedVersion,
   storeVersionChunks,
 } from '../documents/documents.service.ts';
 import type { ChunkBatch } from '../documents/documents.types.ts';
+import { updateJob } from '../jobs/jobs.service.ts';
 import {
   DEFAULT_PARSE_LIMITS,
   type ImportItem,
@@ -236,4 +239,73 @@ export async function importDocumentBatch(
   );
   const stored = await importDocuments(executor, target, documents, embeddings);
   return { ...stored, rejected };
+}
+
+export const INGEST_ATTEMPTS = 3;
+
+type DocumentPayload = { tenantId: string; documentId: string };
+
+/**
+ * A job that ingests a document's latest stored version, progress and outcome going to the
+ * document's job record; `then` runs after a successful ingestion (a module's follow-up,
+ * e.g. a notebook file's guide) before the job counts as succeeded.
+ */
+export function defineIngestionJob(
+  reference: JobReference<DocumentPayload>,
+  options: {
+    limits: ParseLimits;
+    embedder: Embedder | null;
+    afterIngest?: (payload: DocumentPayload, context: JobContext) => Promise<void>;
+  },
+) {
+  return defineJob({
+    ...reference,
+    attempts: INGEST_ATTEMPTS,
+    retryDelaySeconds: 5,
+    timeoutSeconds: 30 * 60,
+    async handler(payload, context) {
+      const { db, jobId, log, attempt } = context;
+      const { tenantId, documentId } = payload;
+      await updateJob(db.kysely, jobId, { status: 'running', progress: 0.05, attempt, error: null });
+      try {
+        const outcome = await ingestDocument(db, tenantId, documentId, {
+          limits: options.limits,
+          embedder: options.embedder,
+          log,
+          onProgress: (progress) => updateJob(db.kysely, jobId, { progress }),
+        });
+        if (outcome.status === 'rejected') {
+          await updateJob(db.kysely, jobId, { status: 'failed', progress: 1, error: outcome.message });
+          return;
+        }
+        await options.afterIngest?.(payload, context);
+        await updateJob(db.kysely, jobId, { status: 'succeeded', progress: 1 });
+      } catch (error) {
+        const message = (error as Error).message;
+        const isLastAttempt = attempt >= INGEST_ATTEMPTS;
+        await updateJob(db.kysely, jobId, {
+          status: isLastAttempt ? 'failed' : 'queued',
+          error: isLastAttempt
+            ? `Ingestion failed after ${INGEST_ATTEMPTS} attempts: ${message}`
+            : `Attempt ${attempt} failed (${message}); retrying.`,
+        });
+        if (isLastAttempt) await markIngestionFailed(db, tenantId, documentId, message);
+        throw error;
+      }
+    },
+    /** The worker running it died (no heartbeat): the queue retries it, or gives up after the last attempt. */
+    async onStalled(
+      { tenantId, documentId }: DocumentPayload,
+      { db, jobId, attempt, isFinal }: StallContext,
+    ) {
+      const reason = 'the worker running it stopped (crashed, killed or frozen)';
+      await updateJob(db.kysely, jobId, {
+        status: isFinal ? 'failed' : 'queued',
+        error: isFinal
+          ? `Ingestion failed after ${attempt} attempts: ${reason}.`
+          : `Attempt ${attempt} did not finish: ${reason}; retrying.`,
+      });
+      if (isFinal) await markIngestionFailed(db, tenantId, documentId, `${reason} ${attempt} times`);
+    },
+  });
 }

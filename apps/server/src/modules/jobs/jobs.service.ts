@@ -44,10 +44,15 @@ export function updateJob(executor: Executor, id: string, changes: JobChanges): 
   return updateJobRecord(executor, id, changes);
 }
 
+/** Jobs over someone's private files (a notebook's): their creator's alone, admins included. */
+const PRIVATE_JOB_PREFIX = 'notebook-';
+
 /** A job the viewer may see (row-level security around it), or 404. */
 export async function getVisibleJob(db: Db, viewer: JobViewer, id: string): Promise<JobRow> {
   const job = await runAsTenant(db, viewer.tenantId, (trx) => findJobRecord(trx, viewer.tenantId, id));
-  const isVisible = job && (job.createdBy === viewer.userId || viewer.role !== 'user');
+  const isVisible =
+    job &&
+    (job.createdBy === viewer.userId || (viewer.role !== 'user' && !job.kind.startsWith(PRIVATE_JOB_PREFIX)));
   if (!job || !isVisible) throw new AppError('not_found:job', 'No such job.');
   return job;
 }

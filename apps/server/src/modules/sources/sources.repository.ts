@@ -1,6 +1,6 @@
 import type { Executor } from '../../platform/db/database.ts';
 
-export type SourceKind = 'upload' | 'folder' | 'url' | 'demo';
+export type SourceKind = 'upload' | 'folder' | 'url' | 'demo' | 'notebook';
 
 export async function findSourceByName(
   executor: Executor,

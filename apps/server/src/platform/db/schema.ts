@@ -264,6 +264,8 @@ export interface NotebookFilesTable {
   filename: string;
   mime_type: Nullable<string>;
   size_bytes: Defaulted<number>;
+  /** Summary and suggested questions, written after the file is indexed (0011). */
+  guide: NullableJson;
   created_at: CreatedAt;
 }
 
