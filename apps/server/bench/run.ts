@@ -15,6 +15,7 @@ import { migrate } from '../src/platform/db/migrations.ts';
 import { startBenchApp } from './app.ts';
 import { benchChat } from './chat.ts';
 import { benchLargeDocument } from './large-document.ts';
+import { benchNotebook } from './notebook.ts';
 
 async function benchRetrieval(): Promise<void> {
   const directory =
@@ -182,3 +183,7 @@ await benchRetrieval();
 const largeMegabytes = Number(process.env.NEXUS_BENCH_LARGE_MB ?? 22);
 if (largeMegabytes > 0) await benchLargeDocument(largeMegabytes);
 else console.log('large document: skipped (NEXUS_BENCH_LARGE_MB=0)');
+
+const notebookSessions = Number(process.env.NEXUS_BENCH_NOTEBOOK_SESSIONS ?? 1000);
+if (notebookSessions > 0) await benchNotebook(notebookSessions);
+else console.log('notebook: skipped (NEXUS_BENCH_NOTEBOOK_SESSIONS=0)');

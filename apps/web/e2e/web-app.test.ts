@@ -7,6 +7,7 @@ import { AdminPage } from './pages/admin.page.ts';
 import { AppShell } from './pages/app-shell.ts';
 import { ChatPage } from './pages/chat.page.ts';
 import { DocumentsPage } from './pages/documents.page.ts';
+import { NotebookPage } from './pages/notebook.page.ts';
 import { SignInPage } from './pages/sign-in.page.ts';
 import {
   type ContextOptions,
@@ -182,6 +183,61 @@ describe.skipIf(!inject('hasChromium'))('the web app in Chromium against nexus s
     expect(await chat.composer.count()).toBe(0);
     await page.getByTestId('mode-rag').click();
     await chat.composer.waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('gives an employee a private notebook: drop files, follow indexing, read the guide, ask the chosen files with citations, pin and delete', async () => {
+    const { page, errors } = await signedInPage(DEMO_USERS.employee);
+    const notebook = new NotebookPage(page);
+    await notebook.open();
+    await notebook.create();
+    expect(await page.getByTestId('notebook-time-left').textContent()).toMatch(/2[34] h left/);
+    await notebook.dropFiles([
+      {
+        name: 'kayak-club.md',
+        type: 'text/markdown',
+        content:
+          '# Kayak club\n\nThe kayak club meets on Thursday evenings at the boathouse. New members must pass a capsize drill before paddling on the river. Helmets are required on every river trip.\n',
+      },
+      {
+        name: 'bakery.md',
+        type: 'text/markdown',
+        content:
+          '# Bakery orders\n\nSourdough orders close at noon on Wednesday. Croissants are baked fresh every Saturday morning. Large cake orders need three days of notice.\n',
+      },
+    ]);
+    await expect.poll(() => notebook.files.count()).toBe(2);
+    for (const name of ['kayak-club.md', 'bakery.md']) {
+      await expect
+        .poll(() => notebook.file(name).getByTestId('notebook-file-status').textContent(), {
+          timeout: 30_000,
+        })
+        .toBe('Ready');
+    }
+    // Each file gets a guide: a summary and suggested questions.
+    await notebook.file('kayak-club.md').getByTestId('notebook-guide').waitFor();
+    expect(await notebook.file('kayak-club.md').getByTestId('suggested-question').count()).toBeGreaterThan(0);
+
+    const answer = await notebook.ask('When does the kayak club meet?');
+    expect(await answer.textContent()).toContain('Thursday');
+    const link = answer.getByTestId('sources-list').locator('a').first();
+    expect(await link.getAttribute('href')).toMatch(
+      /^\/api\/v1\/notebook\/sessions\/[0-9a-f-]+\/files\/[0-9a-f-]+\/content$/,
+    );
+
+    // Only the chosen files answer: without the kayak file, the same question is refused.
+    await page.getByLabel('Answer from kayak-club.md').uncheck();
+    const narrowed = await notebook.ask('When does the kayak club meet?');
+    expect((await narrowed.getByTestId('refusal').textContent())?.startsWith(REFUSAL)).toBe(true);
+
+    await page.getByTestId('notebook-pin').click();
+    await expect.poll(() => page.getByTestId('notebook-time-left').textContent()).toContain('Pinned');
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'notebook-desktop-light.png') });
+    await page.getByTestId('notebook-delete').click();
+    await page.getByTestId('confirm-action').click();
+    await page.waitForURL(/\/notebook$/);
+    await expect.poll(() => notebook.sessions.count()).toBe(0);
     expect(errors).toEqual([]);
   });
 
@@ -414,6 +470,30 @@ describe.skipIf(!inject('hasChromium'))('the web app in Chromium against nexus s
         const chat = new ChatPage(page);
         await chat.conversations.filter({ hasText: GOLDEN_QUESTION, visible: true }).first().click();
         await chat.answers.first().getByTestId('sources-list').waitFor();
+      },
+    },
+    {
+      // The manager's notebook (the first visit makes it): its file, guide and chat box.
+      name: 'notebook',
+      email: DEMO_USERS.manager,
+      path: '/notebook',
+      ready: async (page) => {
+        const notebook = new NotebookPage(page);
+        await notebook.sessions.first().or(page.getByText('No notebooks yet.')).waitFor();
+        if ((await notebook.sessions.count()) > 0) {
+          await notebook.sessions.first().click();
+        } else {
+          await notebook.create();
+          await notebook.dropFiles([
+            {
+              name: 'team-offsite.md',
+              type: 'text/markdown',
+              content:
+                '# Team offsite\n\nThe offsite takes place in Lisbon on the second week of May. Travel is booked by the team assistant. Each person may bring one guest to the closing dinner.\n',
+            },
+          ]);
+        }
+        await notebook.file('team-offsite.md').getByTestId('notebook-guide').waitFor({ timeout: 30_000 });
       },
     },
     {

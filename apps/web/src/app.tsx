@@ -87,6 +87,13 @@ const router = createBrowserRouter([
               import('./features/chat/chat-page.tsx').then((module) => ({ Component: module.ChatPage })),
           },
           {
+            path: 'notebook/:sessionId?',
+            lazy: () =>
+              import('./features/notebook/notebook-page.tsx').then((module) => ({
+                Component: module.NotebookPage,
+              })),
+          },
+          {
             element: <RoleRoute minimumRole="content_manager" />,
             children: [
               {

@@ -9,7 +9,7 @@ import {
   useSyncExternalStore,
 } from 'react';
 import { chatKeys, fetchConversation } from './chat-api.ts';
-import { StreamError, type StreamFailure, sendMessageStream } from './chat-stream.ts';
+import { type AskTarget, StreamError, type StreamFailure, sendMessageStream } from './chat-stream.ts';
 
 /**
  * The answer being streamed (or that just stopped or failed) per conversation. It lives
@@ -78,7 +78,7 @@ export class AnswerStreams {
   }
 
   /** Asks a question in a conversation and streams the answer into the store. */
-  async start(conversationId: string, question: string): Promise<void> {
+  async start(conversationId: string, question: string, target?: AskTarget): Promise<void> {
     const detailKey = chatKeys.detail(conversationId);
     const previous = this.turns.get(conversationId);
     if (previous && !isTurnSettled(previous)) return;
@@ -105,6 +105,7 @@ export class AnswerStreams {
       await this.send({
         conversationId,
         content: question,
+        target,
         signal: controller.signal,
         onEvent: (event) => {
           const turn = this.turns.get(conversationId);

@@ -111,7 +111,9 @@ export function ChatPage() {
 
   const changeMode = (next: ConversationMode) => {
     if (next === mode && !conversationId) return;
-    navigate(next === 'rag' ? '/chat' : `/chat?mode=${next}`);
+    // Notebooks have their own page: sessions, files and their chat.
+    if (next === 'notebook') navigate('/notebook');
+    else navigate(next === 'rag' ? '/chat' : `/chat?mode=${next}`);
   };
 
   const sidebar = (onNavigate?: () => void) => (

@@ -32,9 +32,16 @@ export function parseChatStreamEvent(event: { event: string; data: string }): Ch
   return parsed.success ? parsed.data : null;
 }
 
+/** Where a question goes, when not to its conversation's messages (a notebook's chat, with the files chosen). */
+export interface AskTarget {
+  path: string;
+  body?: Record<string, unknown>;
+}
+
 export interface SendMessageStreamOptions {
   conversationId: string;
   content: string;
+  target?: AskTarget | undefined;
   signal: AbortSignal;
   onEvent: (event: ChatStreamEvent) => void;
 }
@@ -49,12 +56,15 @@ export async function sendMessageStream(
 ): Promise<Extract<ChatStreamEvent, { type: 'done' }>> {
   let response: Response;
   try {
-    response = await apiFetch(`/api/v1/conversations/${options.conversationId}/messages`, {
-      method: 'POST',
-      json: { content: options.content },
-      headers: { Accept: 'text/event-stream' },
-      signal: options.signal,
-    });
+    response = await apiFetch(
+      options.target?.path ?? `/api/v1/conversations/${options.conversationId}/messages`,
+      {
+        method: 'POST',
+        json: { ...options.target?.body, content: options.content },
+        headers: { Accept: 'text/event-stream' },
+        signal: options.signal,
+      },
+    );
   } catch (error) {
     if (error instanceof ApiError) {
       if (error.isNetwork) throw new StreamError({ kind: 'network', message: error.message });

@@ -1,6 +1,6 @@
 import type { Message } from '@nexus/contracts';
 import { CircleSlash, Info } from 'lucide-react';
-import type { ReactNode } from 'react';
+import { createContext, type ReactNode, useContext } from 'react';
 import { Alert } from '../../components/ui/alert.tsx';
 import { Badge } from '../../components/ui/badge.tsx';
 import { Button } from '../../components/ui/button.tsx';
@@ -44,7 +44,14 @@ function AssistantFrame({
   );
 }
 
+const KNOWLEDGE_REFUSAL_HINT =
+  'No document you can access covers this. Try rephrasing, or ask a content manager to add one.';
+
+/** What a refusal suggests doing next; a notebook says something else than the company library. */
+const RefusalHint = createContext(KNOWLEDGE_REFUSAL_HINT);
+
 function RefusalNote({ content }: { content: string }) {
+  const hint = useContext(RefusalHint);
   return (
     <div
       className="flex items-start gap-2.5 rounded-xl border border-line bg-surface-muted px-3.5 py-3 text-[15px] text-fg"
@@ -53,9 +60,7 @@ function RefusalNote({ content }: { content: string }) {
       <Info className="mt-0.5 size-4 shrink-0 text-fg-subtle" aria-hidden />
       <div>
         <p>{content}</p>
-        <p className="mt-1 text-[13px] text-fg-muted">
-          No document you can access covers this. Try rephrasing, or ask a content manager to add one.
-        </p>
+        <p className="mt-1 text-[13px] text-fg-muted">{hint}</p>
       </div>
     </div>
   );
@@ -198,31 +203,35 @@ export function MessageThread({
   messages,
   turn,
   onAsk,
+  refusalHint = KNOWLEDGE_REFUSAL_HINT,
 }: {
   conversationId: string;
   messages: Message[];
   turn: PendingTurn | undefined;
   onAsk: (question: string) => void;
+  refusalHint?: string;
 }) {
   const visible = turn ? messages.slice(0, turn.baseMessageCount) : messages;
   const isBusy = Boolean(turn && (turn.status === 'streaming' || turn.status === 'finishing'));
   return (
-    <div className="space-y-7" data-testid="message-thread">
-      {visible.map((message, index) => {
-        if (message.role === 'user') return <UserBubble key={message.id} content={message.content} />;
-        const question = [...visible.slice(0, index)]
-          .reverse()
-          .find((candidate) => candidate.role === 'user');
-        return (
-          <StoredAssistantMessage
-            key={message.id}
-            conversationId={conversationId}
-            message={message}
-            onRetry={question && !isBusy ? () => onAsk(question.content) : undefined}
-          />
-        );
-      })}
-      {turn ? <PendingTurnView turn={turn} onRetry={() => onAsk(turn.question)} /> : null}
-    </div>
+    <RefusalHint.Provider value={refusalHint}>
+      <div className="space-y-7" data-testid="message-thread">
+        {visible.map((message, index) => {
+          if (message.role === 'user') return <UserBubble key={message.id} content={message.content} />;
+          const question = [...visible.slice(0, index)]
+            .reverse()
+            .find((candidate) => candidate.role === 'user');
+          return (
+            <StoredAssistantMessage
+              key={message.id}
+              conversationId={conversationId}
+              message={message}
+              onRetry={question && !isBusy ? () => onAsk(question.content) : undefined}
+            />
+          );
+        })}
+        {turn ? <PendingTurnView turn={turn} onRetry={() => onAsk(turn.question)} /> : null}
+      </div>
+    </RefusalHint.Provider>
   );
 }

@@ -26,7 +26,7 @@ export const MODES: {
     mode: 'notebook',
     label: 'Notebook',
     icon: NotebookPen,
-    isAvailable: false,
+    isAvailable: true,
     description: 'Analyse your own files in a private notebook.',
   },
 ];

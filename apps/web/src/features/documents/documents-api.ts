@@ -7,15 +7,8 @@ import {
 } from '@nexus/contracts';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { z } from 'zod';
-import {
-  ApiError,
-  apiJson,
-  apiSend,
-  csrfHeaders,
-  networkError,
-  refreshSession,
-  toApiError,
-} from '../../lib/api-client.ts';
+import { ApiError, apiJson, apiSend } from '../../lib/api-client.ts';
+import { postFormWithProgress } from '../../lib/upload.ts';
 
 export type DocumentStatusFilter = 'all' | 'pending' | 'processing' | 'ready' | 'failed';
 
@@ -94,51 +87,20 @@ export interface UploadInput {
   signal?: AbortSignal;
 }
 
-function sendUpload(
-  input: UploadInput,
-): Promise<{ status: number; body: string; retryAfter: string | null }> {
-  return new Promise((resolve, reject) => {
-    const form = new FormData();
-    // Fields first: the server reads the parts in order.
-    if (input.departments.length) form.append('departments', input.departments.join(','));
-    if (input.regions.length) form.append('regions', input.regions.join(','));
-    form.append('file', input.file, input.file.name);
-    const request = new XMLHttpRequest();
-    request.open('POST', '/api/v1/documents');
-    request.withCredentials = true;
-    request.setRequestHeader('Accept', 'application/json');
-    for (const [name, value] of Object.entries(csrfHeaders('POST'))) request.setRequestHeader(name, value);
-    request.upload.onprogress = (event) => {
-      if (event.lengthComputable) input.onProgress(event.loaded / event.total);
-    };
-    request.onload = () =>
-      resolve({
-        status: request.status,
-        body: request.responseText,
-        retryAfter: request.getResponseHeader('retry-after'),
-      });
-    request.onerror = () => reject(networkError());
-    request.onabort = () => reject(new DOMException('Upload cancelled', 'AbortError'));
-    input.signal?.addEventListener('abort', () => request.abort());
-    request.send(form);
-  });
-}
-
-/** Uploads with progress (fetch cannot report upload progress, so XMLHttpRequest). */
+/** Uploads with progress; fields go first, as the server reads the parts in order. */
 export async function uploadDocument(input: UploadInput): Promise<UploadAccepted> {
-  let result = await sendUpload(input);
-  if (result.status === 401 && (await refreshSession())) {
-    input.onProgress(0);
-    result = await sendUpload(input);
-  }
-  if (result.status >= 200 && result.status < 300) {
-    const parsed = uploadAcceptedSchema.safeParse(JSON.parse(result.body));
-    if (!parsed.success) throw new ApiError(result.status, 'bad_response', 'Unexpected upload response.');
-    return parsed.data;
-  }
-  const response = new Response(result.body || null, {
-    status: result.status,
-    headers: result.retryAfter ? { 'retry-after': result.retryAfter } : {},
-  });
-  throw await toApiError(response);
+  const body = await postFormWithProgress(
+    '/api/v1/documents',
+    () => {
+      const form = new FormData();
+      if (input.departments.length) form.append('departments', input.departments.join(','));
+      if (input.regions.length) form.append('regions', input.regions.join(','));
+      form.append('file', input.file, input.file.name);
+      return form;
+    },
+    { onProgress: input.onProgress, signal: input.signal },
+  );
+  const parsed = uploadAcceptedSchema.safeParse(body);
+  if (!parsed.success) throw new ApiError(202, 'bad_response', 'Unexpected upload response.');
+  return parsed.data;
 }

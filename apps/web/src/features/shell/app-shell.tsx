@@ -5,6 +5,7 @@ import {
   MessageSquareText,
   Monitor,
   Moon,
+  NotebookPen,
   Settings2,
   Sun,
 } from 'lucide-react';
@@ -38,7 +39,10 @@ interface NavItem {
 
 function useNavItems(): NavItem[] {
   const user = useUser();
-  const items: NavItem[] = [{ to: '/chat', label: 'Chat', icon: MessageSquareText, testId: 'nav-chat' }];
+  const items: NavItem[] = [
+    { to: '/chat', label: 'Chat', icon: MessageSquareText, testId: 'nav-chat' },
+    { to: '/notebook', label: 'Notebook', icon: NotebookPen, testId: 'nav-notebook' },
+  ];
   if (hasRole(user, 'content_manager'))
     items.push({ to: '/documents', label: 'Documents', icon: FileText, testId: 'nav-documents' });
   if (hasRole(user, 'super_admin'))
