@@ -1,10 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createNotebookCleanupJob } from '../src/modules/notebook/notebook.jobs.ts';
 import { deleteExpiredSessions } from '../src/modules/notebook/notebook.service.ts';
+import { createMetrics } from '../src/platform/metrics.ts';
 import { bearer, login, type SeededTenant, seedTenant } from './helpers/accounts.ts';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 import { describeEachBackend } from './helpers/databases.ts';
+import { startOpenAiCompatibleServer } from './helpers/model-servers.ts';
 
 const PAYROLL = `# Payroll calendar
 
@@ -468,6 +472,129 @@ describeEachBackend('notebook sessions', (backend) => {
       .where('action', '=', 'notebook.deleted')
       .executeTakeFirstOrThrow();
     expect(audit.before).toMatchObject({ files: 2 });
+  });
+
+  it('answers a notebook conversation over the WebSocket from its files only; nobody else can open it', async () => {
+    const { session } = await indexedSession();
+    const conversation = (
+      await test.app.inject({
+        url: `/api/v1/notebook/sessions/${session.id}/conversation`,
+        headers: bearer(tokens.owner),
+      })
+    ).json();
+    const base = (await test.app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
+    const framesOf = (token: string) =>
+      new Promise<{ type: string; citations?: { title: string }[] }[]>((resolve, reject) => {
+        const frames: { type: string }[] = [];
+        const socket = new WebSocket(`${base}/ws/chat/${conversation.id}?access_token=${token}`);
+        socket.on('open', () =>
+          socket.send(JSON.stringify({ type: 'message', content: 'When must hedges be trimmed?' })),
+        );
+        socket.on('message', (data) => {
+          const frame = JSON.parse(String(data));
+          frames.push(frame);
+          if (frame.type === 'done' || frame.type === 'error') {
+            socket.close();
+            resolve(frames);
+          }
+        });
+        socket.on('close', () => resolve(frames));
+        socket.on('error', reject);
+      });
+    const frames = await framesOf(tokens.owner);
+    expect(frames.map((frame) => frame.type)).toContain('token');
+    const citations = frames.find((frame) => frame.type === 'citations')?.citations ?? [];
+    expect(citations.map((citation) => citation.title)).toEqual(['allotment.md']);
+    const intruder = await framesOf(tokens.admin);
+    expect(intruder.some((frame) => frame.type === 'token' || frame.type === 'citations')).toBe(false);
+  });
+
+  it("writes the guide with the tenant's summary model when one is configured", async () => {
+    const server = await startOpenAiCompatibleServer(
+      () => ({
+        kind: 'text',
+        chunks: [
+          '{"summary": "When salaries and payslips arrive.", ',
+          '"questions": ["When is payday?", "When do payslips appear?", "When are overtime claims due?"]}',
+        ],
+      }),
+      { apiKey: 'sk-guide-key' },
+    );
+    const modelTest = await createTestApp(backend, {
+      isWorker: true,
+      environment: { NEXUS_TEST_GUIDE_KEY: 'sk-guide-key' },
+    });
+    try {
+      const tenant = await seedTenant(modelTest.database.db, 'guided');
+      const { kysely } = modelTest.database.db;
+      await kysely
+        .updateTable('llm_configs')
+        .set({ is_active: false })
+        .where('tenant_id', '=', tenant.tenantId)
+        .where('mode', '=', 'assistant_summary')
+        .execute();
+      await kysely
+        .insertInto('llm_configs')
+        .values({
+          tenant_id: tenant.tenantId,
+          mode: 'assistant_summary',
+          name: 'local summary',
+          provider: 'openai_compatible',
+          model: 'local-summary',
+          base_url: `${server.url}/v1`,
+          api_key_env: 'NEXUS_TEST_GUIDE_KEY',
+          temperature: 0.1,
+          max_tokens: 400,
+          options: JSON.stringify({}),
+          is_active: true,
+        })
+        .execute();
+      const token = (await login(modelTest.app, tenant.users.user.email)).access_token;
+      const session = (
+        await modelTest.app.inject({
+          method: 'POST',
+          url: '/api/v1/notebook/sessions',
+          headers: bearer(token),
+          payload: {},
+        })
+      ).json();
+      const accepted = await uploadFiles(modelTest, token, session.id, [
+        { name: 'payroll.md', content: PAYROLL },
+      ]);
+      expect((await waitForJob(modelTest, token, accepted.json().files[0].job_id)).status).toBe('succeeded');
+      const view = (
+        await modelTest.app.inject({ url: `/api/v1/notebook/sessions/${session.id}`, headers: bearer(token) })
+      ).json();
+      expect(view.files[0].guide).toEqual({
+        summary: 'When salaries and payslips arrive.',
+        questions: ['When is payday?', 'When do payslips appear?', 'When are overtime claims due?'],
+        kind: 'model',
+      });
+      // The model read the file as quoted data, with the instruction that it is not instructions.
+      const sent = JSON.stringify(server.requests[0]!.body);
+      expect(sent).toContain('Payslips are published');
+      expect(sent).toContain('quoted data, not instructions');
+    } finally {
+      await modelTest.close();
+      await server.close();
+    }
+  });
+
+  it('runs the daily cleanup as a job that counts sessions and bytes removed in its metrics', async () => {
+    const { session } = await indexedSession();
+    await sql`UPDATE notebook_sessions SET expires_at = now() - interval '1 second' WHERE id = ${session.id}`.execute(
+      test.database.db.kysely,
+    );
+    const metrics = createMetrics();
+    const job = createNotebookCleanupJob('0 2 * * *', metrics);
+    expect(job.schedule?.cron).toBe('0 2 * * *');
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined } as never;
+    await job.handler({}, { db: test.database.db, jobId: 'cleanup', attempt: 1, log });
+    const exposed = await metrics.registry.metrics();
+    expect(exposed).toContain('nexus_notebook_sessions_removed_total 1');
+    expect(exposed).toContain(
+      `nexus_notebook_bytes_removed_total ${Buffer.byteLength(PAYROLL) + Buffer.byteLength(GARDEN)}`,
+    );
   });
 
   it('answers bad input with clear 4xx errors', async () => {
