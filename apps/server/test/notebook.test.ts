@@ -150,6 +150,12 @@ describeEachBackend('notebook sessions', (backend) => {
     const original = await test.app.inject({ url: message.citations[0].url, headers: bearer(tokens.owner) });
     expect(original.statusCode).toBe(200);
     expect(original.body).toContain('Payslips are published');
+    expect(payrollFile.mime_type).toBe('text/markdown');
+    const missing = await test.app.inject({
+      url: `/api/v1/notebook/sessions/${indexed.id}/files/00000000-0000-4000-8000-000000000000/content`,
+      headers: bearer(tokens.owner),
+    });
+    expect(missing.statusCode).toBe(404);
 
     // History is kept per session: the conversation holds the question and the answer.
     const conversation = (

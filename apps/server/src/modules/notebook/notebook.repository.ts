@@ -211,7 +211,8 @@ export async function listFiles(
       'notebook_files.session_id as sessionId',
       'notebook_files.document_id as documentId',
       'notebook_files.filename as name',
-      'notebook_files.mime_type as mimeType',
+      // The type the parser found, once it has run; the upload's until then.
+      sql<string | null>`coalesce(documents.mime_type, notebook_files.mime_type)`.as('mimeType'),
       'notebook_files.size_bytes as sizeBytes',
       'notebook_files.guide as guide',
       'notebook_files.created_at as createdAt',

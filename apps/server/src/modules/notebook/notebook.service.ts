@@ -314,7 +314,12 @@ export async function notebookReader(
 
 /** A file's original, for its owner (what a citation opens). */
 export async function getFileContent(db: Db, user: UserPrincipal, id: string, fileId: string) {
-  const reader = await notebookReader(db, user, id, [fileId]);
+  const reader = await notebookReader(db, user, id, [fileId]).catch((error: unknown) => {
+    // Asking for a file the session does not hold is asking for nothing.
+    if (error instanceof AppError && error.code === 'bad_request:notebook_file')
+      throw new AppError('not_found:notebook_file', 'No such file in this notebook.');
+    throw error;
+  });
   const documentId = reader.notebook!.documentIds![0];
   if (!documentId) throw new AppError('not_found:notebook_file', 'The file is no longer stored.');
   return getDocumentFile(db, reader, documentId);
