@@ -10,7 +10,7 @@ import { createTenant } from '../src/modules/tenancy/tenancy.service.ts';
 import { createUser } from '../src/modules/users/users.service.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { migrate } from '../src/platform/db/migrations.ts';
-import { startBenchApp } from './app.ts';
+import { signIn, startBenchApp } from './app.ts';
 
 /** A manual of plausible maintenance prose, `bytes` long, the same for the same seed. */
 export function generateManual(bytes: number, seed = 1): string {
@@ -78,16 +78,9 @@ export async function benchLargeDocument(megabytes: number): Promise<void> {
       await createUser(trx, { tenantId: tenant.id, email, password, role, department });
     }
   });
-  const signIn = async (email: string) => {
-    const response = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    return ((await response.json()) as { access_token: string }).access_token;
-  };
-  const admin = await signIn('admin@large.example');
-  const user = await signIn('user@large.example');
+  const signInAs = (email: string) => signIn(base, email, password);
+  const admin = await signInAs('admin@large.example');
+  const user = await signInAs('user@large.example');
 
   // /healthz every 50 ms on a keep-alive connection: the server's event loop delay, seen from outside.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

@@ -14,7 +14,7 @@ import { createTenant } from '../src/modules/tenancy/tenancy.service.ts';
 import { createUser } from '../src/modules/users/users.service.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { migrate } from '../src/platform/db/migrations.ts';
-import { startBenchApp } from './app.ts';
+import { signIn, startBenchApp } from './app.ts';
 import { generateManual } from './large-document.ts';
 
 async function buildPdf(pages: number): Promise<Uint8Array> {
@@ -72,16 +72,9 @@ export async function benchNotebook(sessionCount: number): Promise<void> {
     });
     return { tenantId: tenant.id, ownerId: owner.id };
   });
-  const signIn = async (email: string) => {
-    const response = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    return ((await response.json()) as { access_token: string }).access_token;
-  };
-  const owner = await signIn('owner@notes.example');
-  const other = await signIn('other@notes.example');
+  const signInAs = (email: string) => signIn(base, email, password);
+  const owner = await signInAs('owner@notes.example');
+  const other = await signInAs('other@notes.example');
   const call = async (token: string, path: string, body?: unknown) => {
     const response = await fetch(`${base}${path}`, {
       method: body === undefined ? 'GET' : 'POST',

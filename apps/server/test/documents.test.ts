@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createIngestDocumentJob } from '../src/modules/ingestion/ingestion.jobs.ts';
 import { DEFAULT_PARSE_LIMITS } from '../src/modules/ingestion/ingestion.types.ts';
 import { bearer, login, type SeededTenant, seedTenant } from './helpers/accounts.ts';
 import { createTestApp, silentLogger, type TestApp } from './helpers/app.ts';
 import { describeEachBackend } from './helpers/databases.ts';
+import { waitForJob } from './helpers/jobs.ts';
 
 const LEAVE_POLICY = `# Annual Leave Policy
 
@@ -51,16 +51,6 @@ function addVersion(
     headers: bearer(token),
     payload: form,
   });
-}
-
-async function waitForJob(test: TestApp, token: string, jobId: string) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const job = (await test.app.inject({ url: `/api/v1/jobs/${jobId}`, headers: bearer(token) })).json();
-    if (job.status === 'succeeded' || job.status === 'failed') return job;
-    await sleep(200);
-  }
-  throw new Error(`job ${jobId} did not finish`);
 }
 
 function search(test: TestApp, token: string, query: string) {

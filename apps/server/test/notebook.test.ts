@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -8,6 +7,7 @@ import { createMetrics } from '../src/platform/metrics.ts';
 import { bearer, login, type SeededTenant, seedTenant } from './helpers/accounts.ts';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 import { describeEachBackend } from './helpers/databases.ts';
+import { waitForJob } from './helpers/jobs.ts';
 import { startOpenAiCompatibleServer } from './helpers/model-servers.ts';
 
 const PAYROLL = `# Payroll calendar
@@ -37,16 +37,6 @@ function uploadFiles(
     headers: bearer(token),
     payload: form,
   });
-}
-
-async function waitForJob(test: TestApp, token: string, jobId: string) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const job = (await test.app.inject({ url: `/api/v1/jobs/${jobId}`, headers: bearer(token) })).json();
-    if (job.status === 'succeeded' || job.status === 'failed') return job;
-    await sleep(200);
-  }
-  throw new Error(`job ${jobId} did not finish`);
 }
 
 function ask(test: TestApp, token: string, sessionId: string, content: string, fileIds?: string[]) {

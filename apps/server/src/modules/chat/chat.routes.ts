@@ -13,7 +13,6 @@ import {
   updateConversationSchema,
 } from '@nexus/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { wantsEventStream } from '../../platform/http/event-stream.ts';
 import { requirePrincipal } from '../access/access.service.ts';
 import { startAnswer } from './answer-stream.ts';
 import {
@@ -27,7 +26,7 @@ import {
 } from './chat.service.ts';
 import { chatDependencies, runOptions } from './chat-context.ts';
 import { toConversationResponse, toMessageResponse } from './responses.ts';
-import { collectAnswer, sendEventSourceFrames, sendNamedEvents } from './transports.ts';
+import { respondWithAnswer, sendEventSourceFrames } from './transports.ts';
 
 const CHAT_ACCESS = { role: 'user', apiKey: true } as const;
 
@@ -143,12 +142,7 @@ export const registerChatRoutes: FastifyPluginAsyncZod = async (app) => {
         { principal, conversation, content: request.body.content },
         runOptions(request),
       );
-      if (wantsEventStream(request)) {
-        await sendNamedEvents(request, reply, run);
-        return reply;
-      }
-      const outcome = await collectAnswer(reply, run);
-      return { message: toMessageResponse(outcome.answer) };
+      return respondWithAnswer(request, reply, run);
     },
   );
 

@@ -5,7 +5,6 @@ import {
   sendMessageResponseSchema,
 } from '@nexus/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { wantsEventStream } from '../../platform/http/event-stream.ts';
 import { requireUser } from '../access/access.service.ts';
 import { startAnswer } from './answer-stream.ts';
 import {
@@ -15,7 +14,7 @@ import {
 } from './chat.service.ts';
 import { chatDependencies, runOptions } from './chat-context.ts';
 import { toConversationResponse, toMessageResponse } from './responses.ts';
-import { collectAnswer, sendNamedEvents } from './transports.ts';
+import { respondWithAnswer } from './transports.ts';
 
 /**
  * Questions to a notebook session: the same answer stream and events as knowledge mode,
@@ -49,12 +48,7 @@ export const registerNotebookChatRoutes: FastifyPluginAsyncZod = async (app) => 
         { principal: user, conversation, content: request.body.content, reader },
         runOptions(request, { conversationIdInDone: true }),
       );
-      if (wantsEventStream(request)) {
-        await sendNamedEvents(request, reply, run);
-        return reply;
-      }
-      const outcome = await collectAnswer(reply, run);
-      return { message: toMessageResponse(outcome.answer) };
+      return respondWithAnswer(request, reply, run);
     },
   );
 

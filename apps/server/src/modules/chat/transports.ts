@@ -2,9 +2,10 @@ import type { ChatStreamEvent, Citation, EventSourceFrame } from '@nexus/contrac
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { AppError, type ErrorCode } from '../../platform/errors.ts';
-import { type EventStream, openEventStream } from '../../platform/http/event-stream.ts';
+import { type EventStream, openEventStream, wantsEventStream } from '../../platform/http/event-stream.ts';
 import type { AnswerRun } from './answer-stream.ts';
 import type { AnswerOutcome } from './answering.ts';
+import { toMessageResponse } from './responses.ts';
 
 /**
  * The transports of one answer stream (answer-stream.ts). Each adapter maps the typed
@@ -114,6 +115,19 @@ export async function collectAnswer(reply: FastifyReply, run: AnswerRun): Promis
   } finally {
     reply.raw.off('close', onClose);
   }
+}
+
+/**
+ * The answer of `POST …/messages` and `POST …/notebook/sessions/:id/chat`: named SSE events
+ * with `Accept: text/event-stream`, otherwise the stored answer as JSON once it is complete.
+ */
+export async function respondWithAnswer(request: FastifyRequest, reply: FastifyReply, run: AnswerRun) {
+  if (wantsEventStream(request)) {
+    await sendNamedEvents(request, reply, run);
+    return reply;
+  }
+  const outcome = await collectAnswer(reply, run);
+  return { message: toMessageResponse(outcome.answer) };
 }
 
 export interface CompletionMeta {

@@ -1,17 +1,15 @@
 import type { User } from '@nexus/contracts';
 import { useQueryClient } from '@tanstack/react-query';
 import { CheckCircle2, FileUp, Loader2, UploadCloud, X, XCircle } from 'lucide-react';
-import { type DragEvent, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Button } from '../../components/ui/button.tsx';
+import { HiddenFileInput, useFileDrop } from '../../components/ui/file-drop.tsx';
 import { Card } from '../../components/ui/layout.tsx';
 import { describeError } from '../../lib/api-client.ts';
 import { cn } from '../../lib/cn.ts';
 import { formatBytes } from '../../lib/format.ts';
 import { uploadDocument, useJob } from './documents-api.ts';
 import { defaultScope, describeScope, type Scope, ScopePicker } from './scope-picker.tsx';
-
-export const ACCEPTED_TYPES =
-  '.pdf,.docx,.xlsx,.csv,.pptx,.html,.htm,.md,.markdown,.json,.txt,application/pdf,text/plain,text/markdown,text/csv,text/html,application/json';
 
 interface UploadItem {
   key: string;
@@ -134,10 +132,8 @@ function UploadRow({
 export function UploadPanel({ user }: { user: User }) {
   const [scope, setScope] = useState<Scope>(() => defaultScope(user));
   const [items, setItems] = useState<UploadItem[]>([]);
-  const [isDragging, setIsDragging] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const queryClient = useQueryClient();
-  const dragDepth = useRef(0);
 
   const change = (key: string, update: Partial<UploadItem>) =>
     setItems((current) => current.map((item) => (item.key === key ? { ...item, ...update } : item)));
@@ -165,13 +161,7 @@ export function UploadPanel({ user }: { user: User }) {
     }
   };
 
-  const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    dragDepth.current = 0;
-    setIsDragging(false);
-    const files = [...event.dataTransfer.files];
-    if (files.length) start(files);
-  };
+  const { isDragging, handlers } = useFileDrop(start);
 
   return (
     <Card className="p-5" data-testid="upload-panel">
@@ -184,19 +174,8 @@ export function UploadPanel({ user }: { user: User }) {
         </div>
         <ScopePicker user={user} value={scope} onChange={setScope} />
       </div>
-      {/* biome-ignore lint/a11y/noStaticElementInteractions: a drop target for the mouse; keyboard users have the browse button */}
       <div
-        onDragEnter={(event) => {
-          event.preventDefault();
-          dragDepth.current += 1;
-          setIsDragging(true);
-        }}
-        onDragOver={(event) => event.preventDefault()}
-        onDragLeave={() => {
-          dragDepth.current -= 1;
-          if (dragDepth.current <= 0) setIsDragging(false);
-        }}
-        onDrop={onDrop}
+        {...handlers}
         className={cn(
           'flex flex-col items-center justify-center rounded-xl border-2 border-dashed px-6 py-9 text-center transition-colors',
           isDragging ? 'border-accent bg-accent-soft/60' : 'border-line-strong/70 bg-surface-muted/40',
@@ -231,20 +210,11 @@ export function UploadPanel({ user }: { user: User }) {
         <p className="mt-1 text-xs text-fg-subtle">
           PDF, Word, Excel, PowerPoint, HTML, Markdown, CSV, JSON or text
         </p>
-        <input
-          ref={input}
-          type="file"
-          multiple
-          accept={ACCEPTED_TYPES}
-          className="sr-only"
-          tabIndex={-1}
-          aria-label="Choose files to upload"
+        <HiddenFileInput
+          inputRef={input}
+          label="Choose files to upload"
           data-testid="file-input"
-          onChange={(event) => {
-            const files = [...(event.target.files ?? [])];
-            event.target.value = '';
-            if (files.length) start(files);
-          }}
+          onFiles={start}
         />
       </div>
       {items.length ? (

@@ -1,12 +1,13 @@
 import type { NotebookFile, NotebookSession } from '@nexus/contracts';
 import { useQueryClient } from '@tanstack/react-query';
 import { Clock, FileText, NotebookPen, Pin, PinOff, Plus, Trash2, UploadCloud } from 'lucide-react';
-import { type DragEvent, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { Alert } from '../../components/ui/alert.tsx';
 import { Badge, type BadgeTone } from '../../components/ui/badge.tsx';
 import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/dialog.tsx';
+import { HiddenFileInput, useFileDrop } from '../../components/ui/file-drop.tsx';
 import { EmptyState } from '../../components/ui/layout.tsx';
 import { LoadingState } from '../../components/ui/spinner.tsx';
 import { ApiError, describeError } from '../../lib/api-client.ts';
@@ -16,7 +17,6 @@ import { useAnswerStreams, usePendingTurn } from '../chat/answer-streams.tsx';
 import { useConversation } from '../chat/chat-api.ts';
 import { Composer } from '../chat/composer.tsx';
 import { MessageThread } from '../chat/message-thread.tsx';
-import { ACCEPTED_TYPES } from '../documents/upload-panel.tsx';
 import {
   notebookKeys,
   timeLeft,
@@ -110,8 +110,6 @@ function SessionList({ activeId }: { activeId: string | undefined }) {
 function FileDrop({ session }: { session: NotebookSession }) {
   const queryClient = useQueryClient();
   const input = useRef<HTMLInputElement>(null);
-  const dragDepth = useRef(0);
-  const [isDragging, setIsDragging] = useState(false);
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const left = Math.max(session.quota_bytes - session.total_size_bytes, 0);
@@ -129,29 +127,12 @@ function FileDrop({ session }: { session: NotebookSession }) {
       setProgress(null);
     }
   };
-  const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    dragDepth.current = 0;
-    setIsDragging(false);
-    const files = [...event.dataTransfer.files];
-    if (files.length) void start(files);
-  };
+  const { isDragging, handlers } = useFileDrop((files) => void start(files));
 
   return (
     <div>
-      {/* biome-ignore lint/a11y/noStaticElementInteractions: a drop target for the mouse; keyboard users have the browse button */}
       <div
-        onDragEnter={(event) => {
-          event.preventDefault();
-          dragDepth.current += 1;
-          setIsDragging(true);
-        }}
-        onDragOver={(event) => event.preventDefault()}
-        onDragLeave={() => {
-          dragDepth.current -= 1;
-          if (dragDepth.current <= 0) setIsDragging(false);
-        }}
-        onDrop={onDrop}
+        {...handlers}
         className={cn(
           'flex flex-col items-center rounded-xl border-2 border-dashed px-4 py-5 text-center transition-colors',
           isDragging ? 'border-accent bg-accent-soft/60' : 'border-line-strong/70 bg-surface-muted/40',
@@ -172,20 +153,11 @@ function FileDrop({ session }: { session: NotebookSession }) {
           )}
         </p>
         <p className="mt-1 text-xs text-fg-subtle">{formatBytes(left)} left in this notebook</p>
-        <input
-          ref={input}
-          type="file"
-          multiple
-          accept={ACCEPTED_TYPES}
-          className="sr-only"
-          tabIndex={-1}
-          aria-label="Choose files for this notebook"
+        <HiddenFileInput
+          inputRef={input}
+          label="Choose files for this notebook"
           data-testid="notebook-file-input"
-          onChange={(event) => {
-            const files = [...(event.target.files ?? [])];
-            event.target.value = '';
-            if (files.length) void start(files);
-          }}
+          onFiles={(files) => void start(files)}
         />
       </div>
       {progress !== null ? (
