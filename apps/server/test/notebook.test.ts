@@ -604,6 +604,9 @@ describeEachBackend('notebook sessions', (backend) => {
     expect(notMultipart.statusCode).toBe(415);
     const empty = await uploadFiles(test, tokens.owner, session.id, [{ name: 'empty.md', content: '' }]);
     expect(empty.statusCode).toBe(400);
+    // A notebook with no files yet refuses (and searches nothing).
+    const empty0 = await ask(test, tokens.owner, session.id, 'When are salaries paid?');
+    expect(empty0.json().message.content).toBe(REFUSAL);
     const blank = await ask(test, tokens.owner, session.id, '   ');
     expect(blank.statusCode).toBe(400);
     const notUuid = await test.app.inject({

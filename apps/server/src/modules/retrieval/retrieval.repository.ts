@@ -36,6 +36,17 @@ const SELECT_PASSAGE = sql`chunks.id AS chunk_id, chunks.document_id, documents.
     THEN ${sql.lit(DOCUMENT_FILE_PREFIX)} || documents.id || '/file' END) AS url,
   chunks.page, chunks.section, chunks.text`;
 
+/** How many active documents, and current chunks of them, the reader may read (for narrow readers: a notebook). */
+export async function countReadable(
+  executor: Executor,
+  reader: Reader,
+): Promise<{ documents: number; chunks: number }> {
+  const result = await sql<{ documents: number; chunks: number }>`
+    SELECT count(*)::int AS documents, coalesce(sum(documents.chunk_count), 0)::int AS chunks
+    FROM documents WHERE documents.is_active AND ${documentAccessFilter(reader)}`.execute(executor);
+  return result.rows[0] ?? { documents: 0, chunks: 0 };
+}
+
 /** The passages of these chunks (access-filtered again). */
 export async function readPassages(
   executor: Executor,

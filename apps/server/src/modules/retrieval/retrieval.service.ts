@@ -7,6 +7,7 @@ import type { Reader } from '../access/access.types.ts';
 import {
   analyzeQueryPieces,
   type BM25Index,
+  countReadable,
   GRAM_INDEX,
   type PassageRow,
   type Ranked,
@@ -89,7 +90,12 @@ export async function searchPassages(
   // Candidates each ranking hands on: enough for topK passages at maxPerDocument each.
   const pool = Math.max(CANDIDATE_POOL, topK * maxPerDocument * 2);
   const rows = await runAsTenant(db, reader.tenantId, async (trx) => {
-    const lexical = await rankLexically(trx, reader, text, { pool, topK, maxPerDocument }, bm25);
+    // A notebook reads a few documents of a shared index: knowing how many, the index
+    // window stops widening once it holds enough of theirs (or at once, for none).
+    const readable = reader.notebook ? await countReadable(trx, reader) : null;
+    if (readable?.chunks === 0) return [];
+    const size = { pool, topK, maxPerDocument, readable };
+    const lexical = await rankLexically(trx, reader, text, size, bm25);
     if (!embedder || !queryEmbedding) {
       const chosen = limitPerDocument(lexical, topK, maxPerDocument);
       return withPassages(trx, reader, chosen);
@@ -222,6 +228,8 @@ interface CandidateSize {
   pool: number;
   topK: number;
   maxPerDocument: number;
+  /** How many documents and chunks the reader can read, when known to be few (a notebook). */
+  readable: { documents: number; chunks: number } | null;
 }
 
 /**
@@ -371,8 +379,14 @@ async function widenUntilEnough(
   reader: Reader,
   index: BM25Index,
   text: string,
-  { pool, topK, maxPerDocument }: CandidateSize,
+  { pool, topK, maxPerDocument, readable: few }: CandidateSize,
 ): Promise<Ranked[]> {
+  // With few readable documents: all their chunks, or twice what they can contribute to
+  // the answer, is enough to re-rank — no need to walk the rest of a shared index.
+  const enoughOfFew =
+    few === null
+      ? Number.POSITIVE_INFINITY
+      : Math.min(few.chunks, pool, 2 * Math.min(topK, few.documents) * maxPerDocument);
   let window = pool;
   for (;;) {
     const ranked = await scanIndexWindow(executor, reader, index, text, window);
@@ -387,7 +401,8 @@ async function widenUntilEnough(
     // (before, three 7,000-chunk documents made it grow to the whole index on every query).
     const isEnough =
       limitPerDocument(readable, topK, maxPerDocument).length >= topK ||
-      readable.length >= pool * DIVERSITY_WINDOWS;
+      readable.length >= pool * DIVERSITY_WINDOWS ||
+      readable.length >= enoughOfFew;
     if (isEnough || isExhausted || window >= 100_000) return withEachDocument(readable, pool, topK);
     window *= 4;
   }
