@@ -3,6 +3,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createNotebookCleanupJob } from '../src/modules/notebook/notebook.jobs.ts';
 import { deleteExpiredSessions } from '../src/modules/notebook/notebook.service.ts';
+import { searchPassages } from '../src/modules/retrieval/retrieval.service.ts';
 import { createMetrics } from '../src/platform/metrics.ts';
 import { bearer, login, type SeededTenant, seedTenant } from './helpers/accounts.ts';
 import { createTestApp, type TestApp } from './helpers/app.ts';
@@ -236,6 +237,26 @@ describeEachBackend('notebook sessions', (backend) => {
       ]);
       expect(upload.statusCode).toBe(404);
     }
+
+    // The second wall: the retrieval SQL itself. A notebook reader naming this session but
+    // another user (or the owner once the session expired) reads nothing.
+    const forged = (userId: string) => ({
+      tenantId: acme.tenantId,
+      role: 'super_admin' as const,
+      departmentId: null,
+      regionId: null,
+      notebook: { sessionId: session.id, userId },
+    });
+    const query = 'When are salaries paid?';
+    expect(await searchPassages(test.database.db, forged(acme.users.user.id), query)).not.toEqual([]);
+    expect(await searchPassages(test.database.db, forged(acme.users.super_admin.id), query)).toEqual([]);
+    await sql`UPDATE notebook_sessions SET expires_at = now() - interval '1 second'`.execute(
+      test.database.db.kysely,
+    );
+    expect(await searchPassages(test.database.db, forged(acme.users.user.id), query)).toEqual([]);
+    await sql`UPDATE notebook_sessions SET expires_at = now() + interval '1 hour'`.execute(
+      test.database.db.kysely,
+    );
 
     // An API key cannot call the notebook at all.
     const key = await test.app.inject({

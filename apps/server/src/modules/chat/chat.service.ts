@@ -4,7 +4,7 @@ import { runAsTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError } from '../../platform/errors.ts';
 import { readerFromPrincipal } from '../access/access.service.ts';
 import type { Principal, Reader, UserPrincipal } from '../access/access.types.ts';
-import { notebookReader } from '../notebook/notebook.service.ts';
+import { notebookReader, requireSession } from '../notebook/notebook.service.ts';
 import {
   type ConversationOwner,
   type ConversationRow,
@@ -59,7 +59,7 @@ export async function openNotebookConversation(
   user: UserPrincipal,
   sessionId: string,
 ): Promise<ConversationRow> {
-  await notebookReader(db, user, sessionId);
+  await requireSession(db, user, sessionId);
   const owner = ownerFromPrincipal(user);
   return runAsTenant(db, owner.tenantId, async (trx) => {
     const existing = await findNotebookConversation(trx, owner, sessionId);

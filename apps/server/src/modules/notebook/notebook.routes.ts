@@ -23,6 +23,7 @@ import {
   type NotebookSettings,
   pinSession,
   renameSession,
+  requireSession,
   type SessionView,
   tenantNotebookUsage,
   unpinSession,
@@ -170,7 +171,7 @@ export const registerNotebookRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const user = requireUser(request);
       // Refuse before reading the body when the session is not the caller's.
-      await getSession(db, user, request.params.id);
+      await requireSession(db, user, request.params.id);
       const { files } = await readMultipartFiles(request, {
         maxBytes: app.config.ingestion.maxBytes,
         maxFiles: MAX_FILES_PER_UPLOAD,

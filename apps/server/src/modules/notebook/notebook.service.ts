@@ -280,6 +280,22 @@ export async function deleteFile(db: Db, user: UserPrincipal, id: string, fileId
   });
 }
 
+/** The user's live session (404 for anyone else's, an expired or a deleted one): one query. */
+export function requireSession(db: Db, user: UserPrincipal, id: string): Promise<SessionRow> {
+  return runAsTenant(db, user.tenantId, (trx) => requireLiveSession(trx, ownerOf(user), id));
+}
+
+/** A notebook reader: this session's documents (or some of them), for its owner. */
+function readerOf(user: UserPrincipal, sessionId: string, documentIds?: string[]): Reader {
+  return {
+    tenantId: user.tenantId,
+    role: user.role,
+    departmentId: user.departmentId,
+    regionId: user.regionId,
+    notebook: { sessionId, userId: user.userId, ...(documentIds ? { documentIds } : {}) },
+  };
+}
+
 /**
  * The reader that answers from this session: its owner's, over its files (or the chosen
  * ones). 404 for anyone else's or an expired session; 400 for a file it does not hold.
@@ -290,39 +306,24 @@ export async function notebookReader(
   id: string,
   fileIds?: readonly string[],
 ): Promise<Reader> {
-  const owner = ownerOf(user);
-  const { session, files } = await runAsTenant(db, owner.tenantId, async (trx) =>
-    viewOf(trx, await requireLiveSession(trx, owner, id)),
-  );
-  let documentIds: string[] | undefined;
-  if (fileIds) {
-    const byId = new Map(files.map((file) => [file.id, file]));
-    const unknown = fileIds.filter((fileId) => !byId.has(fileId));
-    if (unknown.length > 0) {
-      throw new AppError('bad_request:notebook_file', `This notebook has no file ${unknown.join(', ')}.`);
-    }
-    documentIds = fileIds.map((fileId) => byId.get(fileId)!.documentId).filter((value) => value !== null);
+  if (!fileIds) return readerOf(user, (await requireSession(db, user, id)).id);
+  const byId = new Map((await getSession(db, user, id)).files.map((file) => [file.id, file]));
+  const unknown = fileIds.filter((fileId) => !byId.has(fileId));
+  if (unknown.length > 0) {
+    throw new AppError('bad_request:notebook_file', `This notebook has no file ${unknown.join(', ')}.`);
   }
-  return {
-    tenantId: owner.tenantId,
-    role: user.role,
-    departmentId: user.departmentId,
-    regionId: user.regionId,
-    notebook: { sessionId: session.id, userId: owner.userId, ...(documentIds ? { documentIds } : {}) },
-  };
+  return readerOf(
+    user,
+    id,
+    fileIds.map((fileId) => byId.get(fileId)!.documentId).filter((value) => value !== null),
+  );
 }
 
 /** A file's original, for its owner (what a citation opens). */
 export async function getFileContent(db: Db, user: UserPrincipal, id: string, fileId: string) {
-  const reader = await notebookReader(db, user, id, [fileId]).catch((error: unknown) => {
-    // Asking for a file the session does not hold is asking for nothing.
-    if (error instanceof AppError && error.code === 'bad_request:notebook_file')
-      throw new AppError('not_found:notebook_file', 'No such file in this notebook.');
-    throw error;
-  });
-  const documentId = reader.notebook!.documentIds![0];
-  if (!documentId) throw new AppError('not_found:notebook_file', 'The file is no longer stored.');
-  return getDocumentFile(db, reader, documentId);
+  const file = (await getSession(db, user, id)).files.find((candidate) => candidate.id === fileId);
+  if (!file?.documentId) throw new AppError('not_found:notebook_file', 'No such file in this notebook.');
+  return getDocumentFile(db, readerOf(user, id, [file.documentId]), file.documentId);
 }
 
 const GUIDE_PASSAGES = 200;
